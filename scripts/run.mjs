@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Entry point behind every npm script: makes sure npm dependencies are installed (a fresh clone has
+// none, and tsx is one of them), then runs scripts/<name>.ts under tsx with the remaining arguments.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [name, ...args] = process.argv.slice(2);
+const script = name ? join(root, 'scripts', `${name}.ts`) : '';
+
+if (!name || !existsSync(script)) {
+  console.error(`usage: node scripts/run.mjs <script> [args...]\nunknown script: ${name ?? '(none)'}`);
+  process.exit(2);
+}
+
+ensureNodeModules();
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const result = spawnSync(tsx, [script, ...args], { stdio: 'inherit', cwd: root });
+if (result.error) {
+  console.error(`could not run ${script}: ${result.error.message}`);
+  process.exit(1);
+}
+process.exit(result.status ?? (result.signal ? 1 : 0));
+
+/** Installs npm dependencies when node_modules is missing or older than the lockfile. */
+function ensureNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  const fresh = existsSync(marker) && existsSync(join(root, 'node_modules', '.bin', 'tsx')) &&
+    (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs);
+  if (fresh) return;
+  const useCi = existsSync(lock) && JSON.parse(readFileSync(lock, 'utf8')).lockfileVersion >= 2;
+  const command = useCi ? 'ci' : 'install';
+  console.log(`installing npm dependencies (npm ${command})...`);
+  const install = spawnSync('npm', [command, '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+  if (install.status !== 0) {
+    console.error(`npm ${command} failed (exit ${install.status}); fix the error above and run again`);
+    process.exit(1);
+  }
+}

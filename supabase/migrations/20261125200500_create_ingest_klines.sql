@@ -1,0 +1,160 @@
+-- The one write path into public.live_candles_1m. Every writer (Edge Function, importer, tests) calls
+-- this, so validation and newer-wins semantics hold whoever writes. Set-based: one statement per batch
+-- validates, collapses repeats of a candle, upserts, records rejects and updates stream_status.
+create function public.ingest_klines(events jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_items jsonb;
+  v_count integer;
+  v_source text := coalesce(nullif(current_setting('candlestream.source', true), ''), 'unknown');
+  v_result jsonb;
+begin
+  case jsonb_typeof(events)
+    when 'array' then v_items := events;
+    when 'object' then v_items := jsonb_build_array(events);
+    else
+      raise exception using
+        errcode = '22023',
+        message = format('ingest_klines: events must be a JSON object or array, got %s', coalesce(jsonb_typeof(events), 'null')),
+        hint = 'Pass one kline event, a combined-stream wrapper {"stream":..,"data":..}, or an array of them.';
+  end case;
+
+  v_count := jsonb_array_length(v_items);
+  if v_count > 5000 then
+    raise exception using
+      errcode = '22023',
+      message = format('ingest_klines: a batch holds at most 5000 events, got %s', v_count),
+      hint = 'Split the batch; nothing was written.';
+  end if;
+
+  with input as (
+    select x.ord, x.item,
+           case when jsonb_typeof(x.item) = 'object' and x.item ? 'stream' and x.item ? 'data'
+                then x.item -> 'data' else x.item end as ev
+    from jsonb_array_elements(v_items) with ordinality as x(item, ord)
+  ),
+  checked as (
+    select i.ord, i.item, i.ev, private.kline_problem(i.ev, now()) as problem
+    from input i
+  ),
+  rejects as (
+    insert into public.ingest_rejects (source, reason, detail, event)
+    select v_source, c.problem[1], c.problem[2], c.item
+    from checked c
+    where c.problem is not null
+  ),
+  candidates as (
+    select c.ord,
+           c.ev -> 'k' ->> 's' as symbol,
+           timestamptz 'epoch' + (c.ev -> 'k' ->> 't')::bigint * interval '1 millisecond' as open_time,
+           timestamptz 'epoch' + (c.ev ->> 'E')::bigint * interval '1 millisecond' as event_time,
+           (c.ev -> 'k' ->> 'o')::numeric as open_price,
+           (c.ev -> 'k' ->> 'h')::numeric as high_price,
+           (c.ev -> 'k' ->> 'l')::numeric as low_price,
+           (c.ev -> 'k' ->> 'c')::numeric as close_price,
+           (c.ev -> 'k' ->> 'v')::numeric as volume,
+           (c.ev -> 'k' ->> 'q')::numeric as quote_volume,
+           (c.ev -> 'k' ->> 'n')::integer as trades,
+           (c.ev -> 'k' ->> 'x')::boolean as is_closed
+    from checked c
+    where c.problem is null
+  ),
+  -- An event is fresh when it is newer than the stored row (which must still be open) and than every
+  -- earlier event of the same candle in this batch; at an equal event time only a close is news.
+  -- Fresh events count as accepted, the rest (replays, reordered, after close) as stale.
+  classified as (
+    select b.*,
+           (stored.symbol is null
+              or (not stored.is_closed
+                  and (b.event_time > stored.event_time or (b.event_time = stored.event_time and b.is_closed and not stored.is_closed))))
+           and (b.prior_event_time is null
+              or (not b.prior_closed
+                  and (b.event_time > b.prior_event_time or (b.event_time = b.prior_event_time and b.is_closed)))) as fresh
+    from (
+      select cand.*,
+             max(cand.event_time) over earlier as prior_event_time,
+             bool_or(cand.is_closed) over earlier as prior_closed
+      from candidates cand
+      window earlier as (partition by cand.symbol, cand.open_time order by cand.ord
+                         rows between unbounded preceding and 1 preceding)
+    ) b
+    left join public.live_candles_1m stored
+      on stored.symbol = b.symbol and stored."timestamp" = b.open_time
+  ),
+  -- Postgres refuses to update one row twice in a statement: keep only the newest event per candle.
+  latest as (
+    select distinct on (cl.symbol, cl.open_time) cl.*
+    from classified cl
+    where cl.fresh
+    order by cl.symbol, cl.open_time, cl.event_time desc, cl.is_closed desc, cl.ord desc
+  ),
+  upserted as (
+    insert into public.live_candles_1m as c
+      (symbol, "timestamp", "open", high, low, "close", volume, quote_volume, trades, is_closed, event_time, ingested_at)
+    select l.symbol, l.open_time, l.open_price, l.high_price, l.low_price, l.close_price,
+           l.volume, l.quote_volume, l.trades, l.is_closed, l.event_time, now()
+    from latest l
+    on conflict (symbol, "timestamp") do update
+      set "open" = excluded."open",
+          high = excluded.high,
+          low = excluded.low,
+          "close" = excluded."close",
+          volume = excluded.volume,
+          quote_volume = excluded.quote_volume,
+          trades = excluded.trades,
+          is_closed = excluded.is_closed,
+          event_time = excluded.event_time,
+          ingested_at = excluded.ingested_at
+      -- The guard again, against the row as committed now: a concurrent writer may have moved it on.
+      where not c.is_closed
+        and (excluded.event_time > c.event_time or (excluded.event_time = c.event_time and excluded.is_closed))
+  ),
+  tallies as (
+    select t.symbol,
+           max(t.event_time) as last_event_time,
+           count(*) filter (where t.fresh) as accepted,
+           count(*) filter (where not t.fresh) as stale,
+           count(*) filter (where t.fresh is null) as rejected
+    from (
+      select cl.symbol, cl.event_time, cl.fresh from classified cl
+      union all
+      -- Rejects count against their symbol where one can be told; the rest only in ingest_rejects.
+      select c.ev -> 'k' ->> 's', null, null
+      from checked c
+      where c.problem is not null and (c.ev -> 'k' ->> 's') ~ '^[A-Z0-9]{2,20}$'
+    ) t
+    group by t.symbol
+  ),
+  status as (
+    insert into public.stream_status as s
+      (source, symbol, last_event_time, last_ingested_at, last_accepted_at, accepted_count, stale_count, rejected_count)
+    select v_source, t.symbol, t.last_event_time, now(), case when t.accepted > 0 then now() end,
+           t.accepted, t.stale, t.rejected
+    from tallies t
+    on conflict (source, symbol) do update
+      set last_event_time = greatest(s.last_event_time, excluded.last_event_time),
+          last_ingested_at = excluded.last_ingested_at,
+          last_accepted_at = coalesce(excluded.last_accepted_at, s.last_accepted_at),
+          accepted_count = s.accepted_count + excluded.accepted_count,
+          stale_count = s.stale_count + excluded.stale_count,
+          rejected_count = s.rejected_count + excluded.rejected_count
+  )
+  select jsonb_build_object(
+           'accepted', (select count(*) from classified where fresh),
+           'stale', (select count(*) from classified where not fresh),
+           'rejected', (select count(*) from checked where problem is not null))
+  into v_result;
+
+  return v_result;
+end
+$$;
+
+comment on function public.ingest_klines(jsonb) is
+  'Ingests Binance kline events: one event, a combined-stream wrapper {"stream":..,"data":..}, or an array of either (at most 5000). Each event is validated; bad ones are recorded in public.ingest_rejects with a reason code and never fail the batch. Valid ones are upserted newer-wins on event_time; a closed candle is never reopened. Sets stream_status for the source named by the candlestream.source setting. Returns {"accepted":n,"stale":n,"rejected":n}. Raises 22023, writing nothing, when the argument is not an object or array or holds more than 5000 events.';
+
+revoke all on function public.ingest_klines(jsonb) from public, anon, authenticated;
+grant execute on function public.ingest_klines(jsonb) to service_role;
