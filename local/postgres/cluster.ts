@@ -76,6 +76,7 @@ function initCluster(install: PostgresInstall, spec: ClusterSpec): void {
   const pwfile = join(spec.dir, 'initdb-password');
   writeFileSync(pwfile, `${spec.password}\n`, { mode: 0o600 });
   giveToServerUser(spec.dir);
+  assertServerUserCanReach(spec.dir);
   const result = runServerBinary(install, 'initdb', [
     '-D', dataDir(spec), '-U', 'postgres', '--pwfile', pwfile,
     '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions',
@@ -163,6 +164,17 @@ function giveToServerUser(path: string): void {
   if (!ids) return;
   if (statSync(path).isDirectory()) spawnSync('chown', ['-R', `${ids.uid}:${ids.gid}`, path]);
   else chownSync(path, ids.uid, ids.gid);
+}
+
+/** The server runs as `postgres`: every folder above its data directory must let that user through. */
+function assertServerUserCanReach(dir: string): void {
+  if (!serverUserIds()) return;
+  if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]).status === 0) return;
+  throw new LocalStackError(
+    'STATE_DIR_UNREACHABLE',
+    `the postgres user cannot reach ${dir}; make the folders above it traversable (chmod o+x) or set CANDLESTREAM_STATE_DIR elsewhere`,
+    2,
+  );
 }
 
 function runServerBinary(install: PostgresInstall, name: string, args: string[]): { status: number | null; output: string } {

@@ -1,0 +1,44 @@
+// A throwaway cluster for test and benchmark runs: a temp folder, a free port, removed afterwards.
+// Never the db:up cluster, so running the tests cannot touch a developer's data.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../process.ts';
+import { ensureCluster, stopCluster, type ClusterSpec } from './cluster.ts';
+import type { PostgresInstall } from './binaries.ts';
+
+export interface EphemeralCluster {
+  url: string;
+  spec: ClusterSpec;
+  /** Stops the server and deletes its folder. Safe to call twice. */
+  dispose(): void;
+}
+
+export async function startEphemeralCluster(install: PostgresInstall, options: { durable: boolean }): Promise<EphemeralCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'candlestream-pg-'));
+  const spec: ClusterSpec = {
+    dir,
+    port: await freePort(),
+    logFile: join(dir, 'postgres.log'),
+    password: 'postgres',
+    durable: options.durable,
+    portVariable: '(a free port, chosen automatically)',
+  };
+  let disposed = false;
+  const dispose = () => {
+    if (disposed) return;
+    disposed = true;
+    try {
+      stopCluster(install, spec);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    const { url } = await ensureCluster(install, spec);
+    return { url, spec, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+// Child processes for scripts: run a command to completion (async, so signal handlers still run),
+// capturing its output while echoing it, and find free ports.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+export interface RunResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/** Runs a command, echoing its output live (unless quiet) and returning it with the exit status. */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; quiet?: boolean } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    const collect = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+      chunks.push(chunk);
+      if (!options.quiet) stream.write(chunk);
+    };
+    child.stdout.on('data', collect(process.stdout));
+    child.stderr.on('data', collect(process.stderr));
+    child.once('error', reject);
+    child.once('close', (status, signal) => resolve({ status, signal, output: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+/** Asks the kernel for a port nobody listens on (there is a small race until it is used; fine locally). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

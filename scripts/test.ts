@@ -1,0 +1,108 @@
+// npm test — every suite against a throwaway cluster: typecheck, pgTAP (pg_prove over
+// supabase/tests) and the TypeScript suites (vitest). Ends with one line "tests: N passed, N failed".
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareDatabase } from '../local/database.ts';
+import { LocalStackError } from '../local/errors.ts';
+import { projectRoot } from '../local/paths.ts';
+import { startEphemeralCluster, type EphemeralCluster } from '../local/postgres/ephemeral-cluster.ts';
+import { ensurePostgres } from '../local/postgres/packages.ts';
+import { runCommand } from '../local/process.ts';
+import { countPgProve } from '../local/test-tally.ts';
+import { parseCli, runMain } from './cli.ts';
+
+const SUITES = ['typecheck', 'pgtap', 'vitest'] as const;
+type Suite = (typeof SUITES)[number];
+
+const USAGE = `usage: npm test [-- --suite <${SUITES.join('|')}> ...]
+
+Starts a throwaway PostgreSQL 15 cluster in a temp folder on a free port, bootstraps and migrates it
+with the Supabase CLI, runs every suite (or those named), removes the cluster, and prints
+"tests: N passed, N failed, N skipped". Exits non-zero when anything failed.`;
+
+interface Tally {
+  suite: Suite;
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+const { values } = parseCli(USAGE, { suite: { type: 'string', multiple: true } });
+const chosen = (values.suite ?? [...SUITES]) as string[];
+for (const name of chosen) {
+  if (!(SUITES as readonly string[]).includes(name)) {
+    console.error(`unknown suite "${name}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+let cluster: EphemeralCluster | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    cluster?.dispose();
+    process.exit(130);
+  });
+}
+
+runMain(async () => {
+  const tallies: Tally[] = [];
+  try {
+    if (chosen.includes('typecheck')) tallies.push(await runTypecheck());
+    if (chosen.includes('pgtap') || chosen.includes('vitest')) {
+      const install = ensurePostgres();
+      cluster = await startEphemeralCluster(install, { durable: false });
+      console.log(`test: throwaway cluster on port ${cluster.spec.port} in ${cluster.spec.dir}`);
+      await prepareDatabase(cluster.url);
+      if (chosen.includes('pgtap')) tallies.push(await runPgTap(cluster.url));
+      if (chosen.includes('vitest')) tallies.push(await runVitest(cluster.url));
+    }
+  } finally {
+    cluster?.dispose();
+  }
+  printSummary(tallies);
+  if (tallies.some((t) => t.failed > 0)) throw new LocalStackError('TESTS_FAILED', 'some tests failed (see above)');
+});
+
+async function runTypecheck(): Promise<Tally> {
+  console.log('\n== typecheck (tsc --noEmit)');
+  const result = await runCommand(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', projectRoot], { cwd: projectRoot });
+  return { suite: 'typecheck', passed: result.status === 0 ? 1 : 0, failed: result.status === 0 ? 0 : 1, skipped: 0 };
+}
+
+async function runPgTap(url: string): Promise<Tally> {
+  console.log('\n== pgTAP (pg_prove supabase/tests)');
+  const result = await runCommand('pg_prove', ['-d', url, '--ext', '.sql', '-r', join(projectRoot, 'supabase', 'tests')], { cwd: projectRoot });
+  return { suite: 'pgtap', ...countPgProve(result.output, result.status) };
+}
+
+async function runVitest(url: string): Promise<Tally> {
+  console.log('\n== TypeScript suites (vitest)');
+  const dir = mkdtempSync(join(tmpdir(), 'candlestream-vitest-'));
+  const report = join(dir, 'report.json');
+  try {
+    const result = await runCommand(
+      join(projectRoot, 'node_modules', '.bin', 'vitest'),
+      ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+      { cwd: projectRoot, env: { ...process.env, CANDLESTREAM_TEST_DATABASE_URL: url, ...(process.stdout.isTTY ? {} : { NO_COLOR: '1' }) } },
+    );
+    try {
+      const json = JSON.parse(readFileSync(report, 'utf8')) as {
+        numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; numFailedTestSuites: number;
+      };
+      const failed = json.numFailedTests + (json.numFailedTests === 0 && result.status !== 0 ? Math.max(json.numFailedTestSuites, 1) : 0);
+      return { suite: 'vitest', passed: json.numPassedTests, failed, skipped: json.numPendingTests + json.numTodoTests };
+    } catch {
+      return { suite: 'vitest', passed: 0, failed: 1, skipped: 0 };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function printSummary(tallies: Tally[]): void {
+  console.log('\n== summary');
+  for (const t of tallies) console.log(`${t.suite.padEnd(10)} ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+  const sum = (key: 'passed' | 'failed' | 'skipped') => tallies.reduce((n, t) => n + t[key], 0);
+  console.log(`tests: ${sum('passed')} passed, ${sum('failed')} failed, ${sum('skipped')} skipped`);
+}
