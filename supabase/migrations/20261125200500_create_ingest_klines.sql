@@ -6,6 +6,11 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- The lookup of stored candles must stay a primary-key probe even when statistics call the table
+-- empty (fresh install, right after a truncate): a cached plan with a scan per event grows with the
+-- table. And a batch is a short OLTP call, where JIT compilation would cost more than it saves.
+set enable_seqscan = off
+set jit = off
 as $$
 declare
   v_items jsonb;
@@ -37,9 +42,59 @@ begin
                 then x.item -> 'data' else x.item end as ev
     from jsonb_array_elements(v_items) with ordinality as x(item, ord)
   ),
-  checked as (
-    select i.ord, i.item, i.ev, private.kline_problem(i.ev, now()) as problem
+  -- Each field is pulled out of its event once (jsonb_to_record), checked for its type, and only then
+  -- converted; the value rules run on the converted values. Materialized, so this runs once per event.
+  checked as materialized (
+    select i.ord, i.item, k.s #>> '{}' as symbol, conv.*,
+           coalesce(typing.problem, private.kline_value_problem(
+             k.s #>> '{}', top.s, k.i #>> '{}', conv.open_price, conv.high_price, conv.low_price, conv.close_price,
+             conv.volume, conv.quote_volume, conv.open_ms, conv.event_ms, now())) as problem
     from input i
+    left join lateral jsonb_to_record(case when jsonb_typeof(i.ev) = 'object' then i.ev end)
+      as top(e jsonb, "E" jsonb, s jsonb, k jsonb) on true
+    left join lateral jsonb_to_record(case when jsonb_typeof(top.k) = 'object' then top.k end)
+      as k(t jsonb, s jsonb, i jsonb, o jsonb, h jsonb, l jsonb, c jsonb, v jsonb, q jsonb, n jsonb, x jsonb) on true
+    cross join lateral (
+      select case
+        when jsonb_typeof(i.ev) is distinct from 'object' then
+          array['not_an_object', format('an event must be a JSON object, got %s', coalesce(jsonb_typeof(i.ev), 'nothing'))]
+        when top.e is not null and top.e is distinct from '"kline"'::jsonb then
+          array['not_a_kline', format('event type %s is not "kline"', left(top.e::text, 40))]
+        when top.k is null then
+          array['missing_field', 'field k is missing']
+        when jsonb_typeof(top.k) <> 'object' then
+          array['invalid_type', format('field k must be an object, got %s', jsonb_typeof(top.k))]
+        else coalesce(
+          private.field_problem(top."E", 'E', 'millis'),
+          private.field_problem(k.s, 'k.s', 'text'),
+          private.field_problem(k.i, 'k.i', 'text'),
+          private.field_problem(k.t, 'k.t', 'millis'),
+          private.field_problem(k.o, 'k.o', 'decimal'),
+          private.field_problem(k.h, 'k.h', 'decimal'),
+          private.field_problem(k.l, 'k.l', 'decimal'),
+          private.field_problem(k.c, 'k.c', 'decimal'),
+          private.field_problem(k.v, 'k.v', 'decimal'),
+          private.field_problem(k.q, 'k.q', 'decimal'),
+          private.field_problem(k.n, 'k.n', 'count'),
+          private.field_problem(k.x, 'k.x', 'boolean'))
+      end as problem
+      offset 0
+    ) typing
+    -- Converted only when every field has its type, so no cast can fail.
+    left join lateral (
+      select (top."E")::bigint as event_ms,
+             (k.t)::bigint as open_ms,
+             (k.o #>> '{}')::numeric as open_price,
+             (k.h #>> '{}')::numeric as high_price,
+             (k.l #>> '{}')::numeric as low_price,
+             (k.c #>> '{}')::numeric as close_price,
+             (k.v #>> '{}')::numeric as volume,
+             (k.q #>> '{}')::numeric as quote_volume,
+             (k.n)::integer as trades,
+             (k.x)::boolean as is_closed
+      where typing.problem is null
+      offset 0
+    ) conv on true
   ),
   rejects as (
     insert into public.ingest_rejects (source, reason, detail, event)
@@ -48,18 +103,10 @@ begin
     where c.problem is not null
   ),
   candidates as (
-    select c.ord,
-           c.ev -> 'k' ->> 's' as symbol,
-           timestamptz 'epoch' + (c.ev -> 'k' ->> 't')::bigint * interval '1 millisecond' as open_time,
-           timestamptz 'epoch' + (c.ev ->> 'E')::bigint * interval '1 millisecond' as event_time,
-           (c.ev -> 'k' ->> 'o')::numeric as open_price,
-           (c.ev -> 'k' ->> 'h')::numeric as high_price,
-           (c.ev -> 'k' ->> 'l')::numeric as low_price,
-           (c.ev -> 'k' ->> 'c')::numeric as close_price,
-           (c.ev -> 'k' ->> 'v')::numeric as volume,
-           (c.ev -> 'k' ->> 'q')::numeric as quote_volume,
-           (c.ev -> 'k' ->> 'n')::integer as trades,
-           (c.ev -> 'k' ->> 'x')::boolean as is_closed
+    select c.ord, c.symbol,
+           timestamptz 'epoch' + c.open_ms * interval '1 millisecond' as open_time,
+           timestamptz 'epoch' + c.event_ms * interval '1 millisecond' as event_time,
+           c.open_price, c.high_price, c.low_price, c.close_price, c.volume, c.quote_volume, c.trades, c.is_closed
     from checked c
     where c.problem is null
   ),
@@ -82,8 +129,14 @@ begin
       window earlier as (partition by cand.symbol, cand.open_time order by cand.ord
                          rows between unbounded preceding and 1 preceding)
     ) b
-    left join public.live_candles_1m stored
-      on stored.symbol = b.symbol and stored."timestamp" = b.open_time
+    -- A parameterised probe (lateral + limit) is always a primary-key lookup, whatever the planner
+    -- guesses about the batch size; a plain join may be planned as a scan of the whole table.
+    left join lateral (
+      select s.symbol, s.event_time, s.is_closed
+      from public.live_candles_1m s
+      where s.symbol = b.symbol and s."timestamp" = b.open_time
+      limit 1
+    ) stored on true
   ),
   -- Postgres refuses to update one row twice in a statement: keep only the newest event per candle.
   latest as (
@@ -123,9 +176,9 @@ begin
       select cl.symbol, cl.event_time, cl.fresh from classified cl
       union all
       -- Rejects count against their symbol where one can be told; the rest only in ingest_rejects.
-      select c.ev -> 'k' ->> 's', null, null
+      select c.symbol, null, null
       from checked c
-      where c.problem is not null and (c.ev -> 'k' ->> 's') ~ '^[A-Z0-9]{2,20}$'
+      where c.problem is not null and c.symbol ~ '^[A-Z0-9]{2,20}$'
     ) t
     group by t.symbol
   ),
