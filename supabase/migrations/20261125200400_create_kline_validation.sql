@@ -4,9 +4,31 @@
 -- Each returns null when the input is fine, else array[reason_code, detail]; the codes are listed
 -- on public.ingest_rejects.
 
+-- Whether value is a decimal as Binance writes prices and volumes: a JSON string holding a finite
+-- decimal number (at most 64 characters), or a JSON number.
+create function private.is_decimal(value jsonb)
+returns boolean
+language sql immutable parallel safe
+as $$
+  select case jsonb_typeof(value)
+    when 'number' then true
+    when 'string' then (value #>> '{}') ~ '^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$'
+                       and length(value #>> '{}') <= 64
+    else false
+  end
+$$;
+
+-- Whether value is a JSON number holding a whole number between 0 and max (5.0 counts as whole).
+create function private.is_whole_number(value jsonb, max numeric)
+returns boolean
+language sql immutable parallel safe
+as $$
+  select jsonb_typeof(value) = 'number' and value::numeric between 0 and max and value::numeric % 1 = 0
+$$;
+
 -- Checks one field, already extracted from its object (null: the field is missing or null), against
--- its kind: millis (integer epoch ms), text, decimal (a finite decimal string or a JSON number, as
--- Binance sends prices), count (a non-negative int4), boolean.
+-- its kind: millis (integer epoch ms), text, decimal (see private.is_decimal), count (a non-negative
+-- int4), boolean.
 create function private.field_problem(value jsonb, label text, kind text)
 returns text[]
 language sql stable parallel safe
@@ -15,27 +37,20 @@ as $$
     when value is null or jsonb_typeof(value) = 'null' then
       array['missing_field', format('field %s is missing', label)]
     when kind = 'decimal' then case
-      when jsonb_typeof(value) = 'number' then null
+      when private.is_decimal(value) then null
       when jsonb_typeof(value) <> 'string' then
         array['invalid_type', format('field %s must be a decimal string, got %s %s', label, jsonb_typeof(value), left(value::text, 80))]
-      -- The common case first: one regex match, and the rarer checks only for what fails it.
-      when (value #>> '{}') ~ '^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?$' and length(value #>> '{}') <= 64 then
-        null
       when lower(value #>> '{}') in ('nan', '+nan', '-nan', 'inf', '+inf', '-inf', 'infinity', '+infinity', '-infinity') then
         array['not_finite', format('field %s must be finite, got %s', label, value)]
       else
         array['not_numeric', format('field %s is not a number: %s', label, left(value::text, 80))]
     end
     when kind = 'millis' then case
-      when jsonb_typeof(value) <> 'number'
-        or value::numeric not between 0 and 9999999999999
-        or value::numeric % 1 <> 0 then
+      when not private.is_whole_number(value, 9999999999999) then
         array['invalid_type', format('field %s must be integer epoch milliseconds, got %s', label, left(value::text, 80))]
     end
     when kind = 'count' then case
-      when jsonb_typeof(value) <> 'number'
-        or value::numeric not between 0 and 2147483647
-        or value::numeric % 1 <> 0 then
+      when not private.is_whole_number(value, 2147483647) then
         array['invalid_type', format('field %s must be a non-negative integer, got %s', label, left(value::text, 80))]
     end
     when kind = 'text' then case
@@ -81,10 +96,14 @@ as $$
   end
 $$;
 
+comment on function private.is_decimal(jsonb) is 'True when value is a finite decimal string (at most 64 characters) or a JSON number.';
+comment on function private.is_whole_number(jsonb, numeric) is 'True when value is a JSON number holding a whole number in 0..max.';
 comment on function private.field_problem(jsonb, text, text) is
   'Null when value is a present field of the given kind (millis, text, decimal, count, boolean), else array[reason_code, detail].';
 comment on function private.kline_value_problem(text, jsonb, text, numeric, numeric, numeric, numeric, numeric, numeric, bigint, bigint, timestamptz) is
   'Null when a well-typed kline''s values are possible (symbol format, 1m interval, positive prices, high/low around open/close, minute-aligned open, event time after open and at most 5 minutes ahead), else array[reason_code, detail].';
 
+revoke all on function private.is_decimal(jsonb) from public;
+revoke all on function private.is_whole_number(jsonb, numeric) from public;
 revoke all on function private.field_problem(jsonb, text, text) from public;
 revoke all on function private.kline_value_problem(text, jsonb, text, numeric, numeric, numeric, numeric, numeric, numeric, bigint, bigint, timestamptz) from public;
