@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countPgProve } from './test-tally.ts';
+import { countDenoTest, countPgProve } from './test-tally.ts';
 
 describe('countPgProve', () => {
   it('counts every test as passed when pg_prove reports success', () => {
@@ -26,5 +26,17 @@ describe('countPgProve', () => {
 
   it('counts a run that found no test as a failure', () => {
     expect(countPgProve('Files=0, Tests=0,  0 wallclock secs\nResult: NOTESTS\n', 0)).toEqual({ passed: 0, failed: 1, skipped: 0 });
+  });
+});
+
+describe('countDenoTest', () => {
+  it('reads the passed and failed counts of the closing line', () => {
+    expect(countDenoTest('ok | 6 passed | 0 failed (27ms)\n', 0)).toEqual({ passed: 6, failed: 0, skipped: 0 });
+    expect(countDenoTest('FAILED | 5 passed | 1 failed | 2 ignored (30ms)\n', 1)).toEqual({ passed: 5, failed: 1, skipped: 2 });
+  });
+
+  it('counts a run without a closing line, or with no test, as a failure', () => {
+    expect(countDenoTest('error: Type checking failed.\n', 1).failed).toBe(1);
+    expect(countDenoTest('ok | 0 passed | 0 failed (1ms)\n', 0).failed).toBe(1);
   });
 });

@@ -16,3 +16,13 @@ export function countPgProve(output: string, status: number | null): Counts {
   if ((status !== 0 || total === 0) && failed === 0) failed = 1;
   return { passed: Math.max(total - failed, 0), failed, skipped: 0 };
 }
+
+/** Reads deno test's closing line: "ok | 6 passed | 0 failed (27ms)" or "FAILED | 5 passed | 1 failed". */
+export function countDenoTest(output: string, status: number | null): Counts {
+  const match = output.match(/(\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \| (\d+) ignored)?/);
+  if (!match) return { passed: 0, failed: 1, skipped: 0 };
+  const counts = { passed: Number(match[1]), failed: Number(match[3]), skipped: Number(match[4] ?? 0) };
+  if (status !== 0 && counts.failed === 0) counts.failed = 1;
+  if (counts.passed + counts.failed === 0) counts.failed = 1;
+  return counts;
+}

@@ -1,18 +1,18 @@
 // npm test — every suite against a throwaway cluster: typecheck, pgTAP (pg_prove over
 // supabase/tests) and the TypeScript suites (vitest). Ends with one line "tests: N passed, N failed".
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareDatabase } from '../local/database.ts';
 import { LocalStackError } from '../local/errors.ts';
-import { projectRoot } from '../local/paths.ts';
+import { projectRoot, stateDir } from '../local/paths.ts';
 import { startEphemeralCluster, type EphemeralCluster } from '../local/postgres/ephemeral-cluster.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
 import { runCommand } from '../local/process.ts';
-import { countPgProve } from '../local/test-tally.ts';
+import { countDenoTest, countPgProve } from '../local/test-tally.ts';
 import { parseCli, runMain } from './cli.ts';
 
-const SUITES = ['typecheck', 'pgtap', 'vitest'] as const;
+const SUITES = ['typecheck', 'deno', 'pgtap', 'vitest'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm test [-- --suite <${SUITES.join('|')}> ...]
@@ -49,6 +49,7 @@ runMain(async () => {
   const tallies: Tally[] = [];
   try {
     if (chosen.includes('typecheck')) tallies.push(await runTypecheck());
+    if (chosen.includes('deno')) tallies.push(await runDenoTests());
     if (chosen.includes('pgtap') || chosen.includes('vitest')) {
       const install = ensurePostgres();
       cluster = await startEphemeralCluster(install, { durable: false });
@@ -68,6 +69,25 @@ async function runTypecheck(): Promise<Tally> {
   console.log('\n== typecheck (tsc --noEmit)');
   const result = await runCommand(join(projectRoot, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', projectRoot], { cwd: projectRoot });
   return { suite: 'typecheck', passed: result.status === 0 ? 1 : 0, failed: result.status === 0 ? 0 : 1, skipped: 0 };
+}
+
+/** The Edge Functions under real Deno: type-checked as Deno sees them, then their own `deno test`s. */
+async function runDenoTests(): Promise<Tally> {
+  console.log('\n== Edge Functions (deno check, deno test)');
+  const deno = join(projectRoot, 'node_modules', '.bin', 'deno');
+  const config = join(projectRoot, 'supabase', 'functions', 'deno.json');
+  const env = { ...process.env, DENO_DIR: join(stateDir(), 'deno'), NO_COLOR: '1' };
+  const check = await runCommand(deno, ['check', '--config', config, ...functionEntryPoints()], { cwd: projectRoot, env });
+  const test = await runCommand(deno, ['test', '--config', config, join(projectRoot, 'supabase', 'functions')], { cwd: projectRoot, env });
+  const counts = countDenoTest(test.output, test.status);
+  return { suite: 'deno', passed: counts.passed + (check.status === 0 ? 1 : 0), failed: counts.failed + (check.status === 0 ? 0 : 1), skipped: counts.skipped };
+}
+
+function functionEntryPoints(): string[] {
+  const root = join(projectRoot, 'supabase', 'functions');
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_') && existsSync(join(root, entry.name, 'index.ts')))
+    .map((entry) => join(root, entry.name, 'index.ts'));
 }
 
 async function runPgTap(url: string): Promise<Tally> {

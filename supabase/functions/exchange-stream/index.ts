@@ -1,0 +1,61 @@
+// Edge Function `exchange-stream`: holds the exchange WebSocket for its time budget and writes every
+// update through public.ingest_klines. Invoked by the pg_cron watchdog (net.http_post) with the
+// service role key; a lease keeps exactly one invocation streaming at a time.
+
+import postgres from 'npm:postgres@3.4.9';
+import { readExchangeConfig } from '../_shared/exchange-config.ts';
+import { createPostgresSink, createStreamLease } from '../_shared/postgres-sink.ts';
+import { runStreamSession } from '../_shared/stream-session.ts';
+import type { WebSocketLike } from '../_shared/binance-stream.ts';
+import { createExchangeStreamHandler } from './handler.ts';
+
+const env = (name: string) => Deno.env.get(name);
+const log = (line: string) => console.log(line);
+
+Deno.serve(buildHandler());
+
+function buildHandler(): (request: Request) => Promise<Response> {
+  const read = readExchangeConfig(env);
+  const serviceRoleKey = env('SUPABASE_SERVICE_ROLE_KEY');
+  const databaseUrl = env('SUPABASE_DB_URL');
+  const problem = 'error' in read ? read.error.message
+    : !serviceRoleKey ? 'SUPABASE_SERVICE_ROLE_KEY is not set'
+    : !databaseUrl ? 'SUPABASE_DB_URL is not set'
+    : undefined;
+  if (problem !== undefined || !('config' in read)) {
+    log(`exchange-stream: misconfigured: ${problem}`);
+    return () => Promise.resolve(Response.json({ error: 'misconfigured', message: problem }, { status: 500 }));
+  }
+  const config = read.config;
+  // Every connection names its source at startup, so stream_status says where rows came from.
+  const sql = postgres(databaseUrl!, {
+    max: 2,
+    prepare: false,
+    connection: { application_name: 'exchange-stream', 'candlestream.source': config.sourceLabel },
+  });
+  const sink = createPostgresSink(sql);
+  const budgetMs = config.budgetSeconds * 1000;
+  const edgeRuntime = (globalThis as { EdgeRuntime?: { waitUntil(promise: Promise<unknown>): void } }).EdgeRuntime;
+
+  return createExchangeStreamHandler({
+    serviceRoleKey: serviceRoleKey!,
+    newHolder: () => `exchange-stream-${crypto.randomUUID()}`,
+    openLease: (holder) => createStreamLease(sql, config.streamName, holder),
+    waitUntil: edgeRuntime ? (promise) => edgeRuntime.waitUntil(promise) : undefined,
+    log,
+    runSession: ({ keepAlive }) =>
+      runStreamSession({
+        symbols: config.symbols,
+        wsBaseUrl: config.wsBaseUrl,
+        restBaseUrl: config.restBaseUrl,
+        restPath: config.restPath,
+        // Stop a little before the budget so the lease is released and the answer sent in time.
+        budgetMs: budgetMs - Math.min(10_000, budgetMs * 0.1),
+        sink,
+        createSocket: (url) => new WebSocket(url) as unknown as WebSocketLike,
+        fetch,
+        log,
+        keepAlive,
+      }),
+  });
+}
