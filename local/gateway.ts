@@ -1,0 +1,86 @@
+// The local API gateway on 127.0.0.1:54321, like Supabase's: /functions/v1/<name> proxied to the
+// functions host, WebSocket upgrades under a prefix (Realtime at /realtime/v1) handed to their
+// server, and GET /health reporting each service.
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { LocalStackError } from './errors.ts';
+
+export interface GatewayOptions {
+  port: number;
+  portVariable: string;
+  /** Resolves a function name to the port it listens on, or undefined when it is not running. */
+  functionPort: (name: string) => number | undefined;
+  functionNames: () => string[];
+  /** Each service's state for GET /health. */
+  health: () => Record<string, unknown>;
+  log: (line: string) => void;
+}
+
+export interface Gateway {
+  port: number;
+  url: string;
+  /** Routes WebSocket upgrades whose path starts with prefix to handler. */
+  onUpgrade(prefix: string, handler: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): void;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const upgrades: Array<[string, (request: IncomingMessage, socket: Duplex, head: Buffer) => void]> = [];
+  const server = createServer((request, response) => route(options, request, response));
+  server.on('upgrade', (request, socket, head) => {
+    const match = upgrades.find(([prefix]) => (request.url ?? '').startsWith(prefix));
+    if (match) match[1](request, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE'
+        ? new LocalStackError('PORT_IN_USE', `port ${options.port} is already in use on 127.0.0.1; stop what listens there or set ${options.portVariable} to another port`, 2)
+        : error));
+    server.listen(options.port, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    onUpgrade: (prefix, handler) => void upgrades.push([prefix, handler]),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+function route(options: GatewayOptions, request: IncomingMessage, response: ServerResponse): void {
+  const url = new URL(request.url ?? '/', 'http://gateway');
+  if (url.pathname === '/health' && request.method === 'GET') return sendJson(response, 200, { status: 'ok', services: options.health() });
+  const fn = url.pathname.match(/^\/functions\/v1\/([^/]+)/)?.[1];
+  if (fn === undefined) return sendJson(response, 404, { error: 'not_found', message: `no route for ${url.pathname}` });
+  if (!options.functionNames().includes(fn)) return sendJson(response, 404, { error: 'function_not_found', message: `no function named "${fn}"` });
+  const port = options.functionPort(fn);
+  if (port === undefined) return sendJson(response, 503, { error: 'function_unavailable', message: `function "${fn}" is not running` });
+  proxy(request, response, port, options.log);
+}
+
+function proxy(request: IncomingMessage, response: ServerResponse, port: number, log: (line: string) => void): void {
+  const upstream = httpRequest(
+    { host: '127.0.0.1', port, method: request.method, path: request.url, headers: request.headers },
+    (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    },
+  );
+  upstream.on('error', (error) => {
+    log(`gateway: ${request.method} ${request.url} failed: ${error.message}`);
+    if (!response.headersSent) sendJson(response, 502, { error: 'bad_gateway', message: error.message });
+    else response.destroy();
+  });
+  // A caller that hangs up (pg_net after its timeout) must not cancel the function's work.
+  request.pipe(upstream);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'Content-Type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
