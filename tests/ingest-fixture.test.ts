@@ -12,11 +12,13 @@ const SYMBOL = 'FIXTUREWEEK';
 describeWithDatabase('ingest_klines with a real week of Binance candles', () => {
   describeWithBinanceWeek('replaying BTCUSDT-1m-2025-08-01_07.csv', () => {
     const sql = connectTestDatabase();
-    const rows: DumpRow[] = readBinanceWeek();
-    const events = rows.map(closedEvent);
+    let rows: DumpRow[] = [];
+    let events: KlineEvent[] = [];
     let firstPass = { accepted: 0, stale: 0, rejected: 0 };
 
     beforeAll(async () => {
+      rows = readBinanceWeek();
+      events = rows.map(closedEvent);
       firstPass = await ingestInBatches(sql, events, 1000);
     });
     afterAll(() => sql.end());
