@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Entry point behind every npm script: makes sure npm dependencies are installed (a fresh clone has
 // none, and tsx is one of them), then runs scripts/<name>.ts under tsx with the remaining arguments.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const signalNumbers = constants.signals;
 const [name, ...args] = process.argv.slice(2);
 const script = name ? join(root, 'scripts', `${name}.ts`) : '';
 
@@ -17,12 +19,17 @@ if (!name || !existsSync(script)) {
 
 ensureNodeModules();
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const result = spawnSync(tsx, [script, ...args], { stdio: 'inherit', cwd: root });
-if (result.error) {
-  console.error(`could not run ${script}: ${result.error.message}`);
-  process.exit(1);
+const child = spawn(tsx, [script, ...args], { stdio: 'inherit', cwd: root });
+// A signal sent to this process alone (SIGTERM from a supervisor) must reach the script, which owns
+// the cleanup; a terminal's Ctrl-C reaches both, and the script's exit decides ours.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
 }
-process.exit(result.status ?? (result.signal ? 1 : 0));
+child.once('error', (error) => {
+  console.error(`could not run ${script}: ${error.message}`);
+  process.exit(1);
+});
+child.once('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (signalNumbers[signal] ?? 1) : 0)));
 
 /** Installs npm dependencies when node_modules is missing or older than the lockfile. */
 function ensureNodeModules() {
