@@ -15,6 +15,7 @@ export interface Metric {
 
 export interface BenchContext {
   sql: postgres.Sql;
+  databaseUrl: string;
   quick: boolean;
   log: (line: string) => void;
 }

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { benchIngest } from '../bench/ingest.ts';
+import { benchPipeline } from '../bench/pipeline.ts';
 import { formatTable, writeResults, type BenchContext, type Metric } from '../bench/metrics.ts';
 import { prepareDatabase } from '../local/database.ts';
 import { projectRoot } from '../local/paths.ts';
@@ -12,6 +13,7 @@ import { parseCli, runMain } from './cli.ts';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Metric[]>> = {
   ingest: benchIngest,
+  pipeline: benchPipeline,
 };
 
 const USAGE = `usage: npm run bench [-- <scenario>...] [--quick]
@@ -44,7 +46,7 @@ runMain(async () => {
   try {
     await prepareDatabase(cluster.url);
     await sql`set candlestream.source = 'bench'`;
-    const ctx: BenchContext = { sql, quick: Boolean(values.quick), log: (line) => console.log(line) };
+    const ctx: BenchContext = { sql, databaseUrl: cluster.url, quick: Boolean(values.quick), log: (line) => console.log(line) };
     for (const name of chosen) metrics.push(...(await SCENARIOS[name]!(ctx)));
   } finally {
     await sql.end();
