@@ -60,7 +60,12 @@ async function fetchPage(options: BackfillOptions, startTime: number): Promise<R
 
 /** Parses Binance's kline rows: [openTime, o, h, l, c, v, closeTime, q, n, V, Q, ignore]. */
 export function parseRestKlines(body: string, source: string): RestKline[] {
-  const rows: unknown = JSON.parse(body);
+  let rows: unknown;
+  try {
+    rows = JSON.parse(body);
+  } catch {
+    rows = undefined; // a proxy's HTML page, say: reported below with the source, like any non-array
+  }
   if (!Array.isArray(rows)) throw new Error(`backfill: ${source} did not answer an array of klines`);
   return rows.map((row, index) => {
     if (!Array.isArray(row) || row.length < 9 || typeof row[0] !== 'number' || typeof row[6] !== 'number' || typeof row[8] !== 'number') {

@@ -99,6 +99,8 @@ export function startStreamClient(options: StreamClientOptions): StreamClient {
       return;
     }
     socket = current;
+    // A handshake that hangs gets no close or error for minutes: it counts as silence too.
+    armSilenceTimer();
     current.onopen = () => {
       opened += 1;
       armSilenceTimer();

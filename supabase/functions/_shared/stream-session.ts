@@ -78,8 +78,12 @@ export async function runStreamSession(options: SessionOptions): Promise<Session
     onMessage: (message) => acceptMessage(message, summary, (json) => batcher.add(json)),
   });
 
-  summary.status = await waitForEnd(options, started, now);
-  await client.stop();
+  try {
+    summary.status = await waitForEnd(options, started, now);
+  } finally {
+    // Also when keepAlive throws: a session that failed must not go on streaming without its lease.
+    await client.stop();
+  }
   await backfills.idle();
   await batcher.drain();
   summary.reconnects = client.reconnects();
