@@ -11,7 +11,7 @@ import { projectRoot } from '../local/paths.ts';
 import { MINUTE_MS } from '../supabase/functions/_shared/kline-event.ts';
 import type { WebSocketLike } from '../supabase/functions/_shared/binance-stream.ts';
 import { createPostgresSink } from '../supabase/functions/_shared/postgres-sink.ts';
-import { runStreamSession, type IngestSink } from '../supabase/functions/_shared/stream-session.ts';
+import { runStreamSession, type IngestCounts, type IngestSink } from '../supabase/functions/_shared/stream-session.ts';
 import type { BenchContext, Metric } from './metrics.ts';
 
 export async function benchPipeline(ctx: BenchContext): Promise<Metric[]> {
@@ -36,23 +36,10 @@ async function measureLatency(ctx: BenchContext, symbols: string[], seconds: num
   const latencies: number[] = [];
   const startedAt = Date.now();
   await withSimulator({ symbols, speed: 1, seed: 5 }, async (port) => {
-    const sql = connect(ctx.databaseUrl);
-    try {
-      const base = createPostgresSink(sql);
-      const sink: IngestSink = {
-        newestOpenTime: base.newestOpenTime,
-        async ingest(batchJson) {
-          const counts = await base.ingest(batchJson);
-          const committed = Date.now();
-          // Backfilled candles carry old event times; only events sent during the run are measured.
-          for (const eventTime of eventTimes(batchJson)) if (eventTime >= startedAt) latencies.push(committed - eventTime);
-          return counts;
-        },
-      };
-      await runSession(port, symbols, sink, seconds * 1000);
-    } finally {
-      await sql.end();
-    }
+    await runInstrumentedSession(ctx, port, symbols, seconds * 1000, (batchJson, _counts, committed) => {
+      // Backfilled candles carry old event times; only events sent during the run are measured.
+      for (const eventTime of eventTimes(batchJson)) if (eventTime >= startedAt) latencies.push(committed - eventTime);
+    });
   });
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
@@ -64,27 +51,37 @@ async function measureThroughput(ctx: BenchContext, symbols: string[], seconds: 
   const commits: Array<{ at: number; events: number }> = [];
   const start = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 180 * MINUTE_MS;
   await withSimulator({ symbols, speed: 600, seed: 6, start }, async (port) => {
-    const sql = connect(ctx.databaseUrl);
-    try {
-      const base = createPostgresSink(sql);
-      const sink: IngestSink = {
-        newestOpenTime: base.newestOpenTime,
-        async ingest(batchJson) {
-          const counts = await base.ingest(batchJson);
-          commits.push({ at: Date.now(), events: counts.accepted + counts.stale + counts.rejected });
-          return counts;
-        },
-      };
-      await runSession(port, symbols, sink, seconds * 1000);
-    } finally {
-      await sql.end();
-    }
+    await runInstrumentedSession(ctx, port, symbols, seconds * 1000, (_batchJson, counts, committed) => {
+      commits.push({ at: committed, events: counts.accepted + counts.stale + counts.rejected });
+    });
   });
   // Sustained: from the first commit after a 2 s warm-up to the last.
   const warm = commits.filter((c) => c.at >= (commits[0]?.at ?? 0) + 2_000);
   if (warm.length < 2) return 0;
   const events = warm.slice(1).reduce((n, c) => n + c.events, 0);
   return events / ((warm.at(-1)!.at - warm[0]!.at) / 1000);
+}
+
+/** A stream session against the simulator on port, told about every batch as soon as it commits. */
+async function runInstrumentedSession(
+  ctx: BenchContext, port: number, symbols: string[], budgetMs: number,
+  onCommit: (batchJson: string, counts: IngestCounts, committedAt: number) => void,
+): Promise<void> {
+  const sql = postgres(ctx.databaseUrl, { max: 2, onnotice: () => {}, connection: { 'candlestream.source': 'bench' } });
+  try {
+    const base = createPostgresSink(sql);
+    const sink: IngestSink = {
+      newestOpenTime: base.newestOpenTime,
+      async ingest(batchJson) {
+        const counts = await base.ingest(batchJson);
+        onCommit(batchJson, counts, Date.now());
+        return counts;
+      },
+    };
+    await runSession(port, symbols, sink, budgetMs);
+  } finally {
+    await sql.end();
+  }
 }
 
 function runSession(port: number, symbols: string[], sink: IngestSink, budgetMs: number) {
@@ -97,10 +94,6 @@ function runSession(port: number, symbols: string[], sink: IngestSink, budgetMs:
     fetch,
     log: () => {},
   });
-}
-
-function connect(url: string): postgres.Sql {
-  return postgres(url, { max: 2, onnotice: () => {}, connection: { 'candlestream.source': 'bench' } });
 }
 
 function* eventTimes(batchJson: string): Generator<number> {

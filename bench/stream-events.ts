@@ -1,5 +1,6 @@
 // Realistic kline traffic for benchmarks: a combined stream over N symbols where every candle gets
 // several intra-minute updates before its closing one, as Binance sends them.
+import { createRandom } from '../local/exchange/random.ts';
 import { buildKlineEvent, MINUTE_MS, type KlineEvent } from '../supabase/functions/_shared/kline-event.ts';
 
 export interface StreamShape {
@@ -15,7 +16,7 @@ export interface StreamShape {
 
 /** Yields `count` events: minute by minute, update by update, every symbol in turn. */
 export function generateStream(shape: StreamShape, count: number): KlineEvent[] {
-  const random = mulberry32(shape.seed);
+  const random = createRandom(shape.seed);
   const prices = Array.from({ length: shape.symbols }, (_, i) => 100 + i * 7.31);
   const events: KlineEvent[] = [];
   for (let minute = 0; events.length < count; minute++) {
@@ -42,16 +43,4 @@ export function generateStream(shape: StreamShape, count: number): KlineEvent[] 
     }
   }
   return events;
-}
-
-/** A small seeded PRNG, so every run benchmarks the same traffic. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

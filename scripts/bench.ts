@@ -7,9 +7,9 @@ import { benchPipeline } from '../bench/pipeline.ts';
 import { formatTable, writeResults, type BenchContext, type Metric } from '../bench/metrics.ts';
 import { prepareDatabase } from '../local/database.ts';
 import { projectRoot } from '../local/paths.ts';
-import { startEphemeralCluster, type EphemeralCluster } from '../local/postgres/ephemeral-cluster.ts';
+import { startEphemeralCluster } from '../local/postgres/ephemeral-cluster.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, requireKnown, runMain } from './cli.ts';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Metric[]>> = {
   ingest: benchIngest,
@@ -24,23 +24,11 @@ Runs against a throwaway PostgreSQL 15 cluster with durable settings, prints a t
 
 const { values, positionals } = parseCli(USAGE, { quick: { type: 'boolean' } }, true);
 const chosen = positionals.length > 0 ? positionals : Object.keys(SCENARIOS);
-for (const name of chosen) {
-  if (!SCENARIOS[name]) {
-    console.error(`unknown scenario "${name}"\n\n${USAGE}`);
-    process.exit(2);
-  }
-}
+requireKnown(chosen, Object.keys(SCENARIOS), 'scenario', USAGE);
 
-let cluster: EphemeralCluster | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cluster?.dispose();
-    process.exit(130);
-  });
-}
 
 runMain(async () => {
-  cluster = await startEphemeralCluster(ensurePostgres(), { durable: true });
+  const cluster = await startEphemeralCluster(ensurePostgres(), { durable: true });
   const sql = postgres(cluster.url, { max: 1, onnotice: () => {} });
   const metrics: Metric[] = [];
   try {

@@ -26,3 +26,11 @@ export function runMain(main: () => Promise<void>): void {
     (error: unknown) => process.exit(reportError(error)),
   );
 }
+
+/** Exits 2 with usage unless every name is one of `allowed` (scenarios, suites...). */
+export function requireKnown(names: string[], allowed: readonly string[], what: string, usage: string): void {
+  const unknown = names.find((name) => !allowed.includes(name));
+  if (unknown === undefined) return;
+  console.error(`unknown ${what} "${unknown}"\n\n${usage}`);
+  process.exit(2);
+}

@@ -10,7 +10,7 @@ import { startEphemeralCluster, type EphemeralCluster } from '../local/postgres/
 import { ensurePostgres } from '../local/postgres/packages.ts';
 import { runCommand } from '../local/process.ts';
 import { countDenoTest, countPgProve } from '../local/test-tally.ts';
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, requireKnown, runMain } from './cli.ts';
 
 const SUITES = ['typecheck', 'deno', 'pgtap', 'vitest'] as const;
 type Suite = (typeof SUITES)[number];
@@ -30,23 +30,12 @@ interface Tally {
 
 const { values } = parseCli(USAGE, { suite: { type: 'string', multiple: true } });
 const chosen = (values.suite ?? [...SUITES]) as string[];
-for (const name of chosen) {
-  if (!(SUITES as readonly string[]).includes(name)) {
-    console.error(`unknown suite "${name}"\n\n${USAGE}`);
-    process.exit(2);
-  }
-}
+requireKnown(chosen, SUITES, 'suite', USAGE);
 
-let cluster: EphemeralCluster | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    cluster?.dispose();
-    process.exit(130);
-  });
-}
 
 runMain(async () => {
   const tallies: Tally[] = [];
+  let cluster: EphemeralCluster | undefined;
   try {
     if (chosen.includes('typecheck')) tallies.push(await runTypecheck());
     if (chosen.includes('deno')) tallies.push(await runDenoTests());

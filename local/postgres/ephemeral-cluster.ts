@@ -10,7 +10,7 @@ import type { PostgresInstall } from './binaries.ts';
 export interface EphemeralCluster {
   url: string;
   spec: ClusterSpec;
-  /** Stops the server and deletes its folder. Safe to call twice. */
+  /** Stops the server and deletes its folder (also on SIGINT/SIGTERM). Safe to call twice. */
   dispose(): void;
 }
 
@@ -25,15 +25,24 @@ export async function startEphemeralCluster(install: PostgresInstall, options: {
     portVariable: '(a free port, chosen automatically)',
   };
   let disposed = false;
+  // Ctrl-C or SIGTERM during a run must not leave a server and its folder behind.
+  const onSignal = () => {
+    dispose();
+    process.exit(130);
+  };
   const dispose = () => {
     if (disposed) return;
     disposed = true;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     try {
       stopCluster(install, spec);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     const { url } = await ensureCluster(install, spec);
     return { url, spec, dispose };
