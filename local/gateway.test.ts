@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from './gateway.ts';
 
@@ -55,6 +55,35 @@ describe('startGateway', () => {
     const down = await fetch(`${gateway.url}/functions/v1/sleeping`);
     expect(down.status).toBe(503);
     expect((await down.json()).error).toBe('function_unavailable');
+  });
+
+  it('routes requests under a mounted prefix to its handler, before /functions/v1, until unmounted', async () => {
+    const unmount = gateway.onRequest('/realtime/v1/', (request, response) => {
+      response.writeHead(202, { 'X-Route': 'realtime' });
+      response.end(request.url);
+    });
+    const mounted = await fetch(`${gateway.url}/realtime/v1/api/broadcast?x=1`, { method: 'POST', body: '{}' });
+    expect([mounted.status, mounted.headers.get('x-route'), await mounted.text()]).toEqual([202, 'realtime', '/realtime/v1/api/broadcast?x=1']);
+    expect((await fetch(`${gateway.url}/functions/v1/echo`)).status).toBe(201);
+    unmount();
+    expect((await fetch(`${gateway.url}/realtime/v1/api/broadcast`, { method: 'POST' })).status).toBe(404);
+  });
+
+  it('hands WebSocket upgrades under a mounted prefix to its handler, and answers 404 once unmounted', async () => {
+    const seen: string[] = [];
+    const unmount = gateway.onUpgrade('/realtime/v1/websocket', (request, socket) => {
+      seen.push(request.url ?? '');
+      socket.end('HTTP/1.1 418 I am a teapot\r\nContent-Length: 0\r\n\r\n');
+    });
+    const upgrade = () => new Promise<number>((resolve) => {
+      const request = httpRequest(`${gateway.url}/realtime/v1/websocket?vsn=2.0.0`, { headers: { Connection: 'Upgrade', Upgrade: 'websocket' } });
+      request.on('response', (response) => resolve(response.statusCode ?? 0));
+      request.end();
+    });
+    expect(await upgrade()).toBe(418);
+    unmount();
+    expect(await upgrade()).toBe(404);
+    expect(seen).toEqual(['/realtime/v1/websocket?vsn=2.0.0']);
   });
 
   it('refuses a taken port with a message naming the port and its variable', async () => {

@@ -1,6 +1,6 @@
 // The local API gateway on 127.0.0.1:54321, like Supabase's: /functions/v1/<name> proxied to the
-// functions host, WebSocket upgrades under a prefix (Realtime at /realtime/v1) handed to their
-// server, and GET /health reporting each service.
+// functions host, WebSocket upgrades and HTTP requests under a prefix (Realtime at /realtime/v1)
+// handed to their server, and GET /health reporting each service.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { LocalStackError } from './errors.ts';
@@ -16,17 +16,27 @@ export interface GatewayOptions {
   log: (line: string) => void;
 }
 
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
 export interface Gateway {
   port: number;
   url: string;
-  /** Routes WebSocket upgrades whose path starts with prefix to handler. */
-  onUpgrade(prefix: string, handler: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): void;
+  /** Routes WebSocket upgrades whose path starts with prefix to handler; returns a function that unmounts it. */
+  onUpgrade(prefix: string, handler: UpgradeHandler): () => void;
+  /** Routes HTTP requests whose path starts with prefix to handler (before /functions/v1); returns a function that unmounts it. */
+  onRequest(prefix: string, handler: RequestHandler): () => void;
   close(): Promise<void>;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
-  const upgrades: Array<[string, (request: IncomingMessage, socket: Duplex, head: Buffer) => void]> = [];
-  const server = createServer((request, response) => route(options, request, response));
+  const upgrades: Array<[string, UpgradeHandler]> = [];
+  const requests: Array<[string, RequestHandler]> = [];
+  const server = createServer((request, response) => {
+    const match = requests.find(([prefix]) => (request.url ?? '').startsWith(prefix));
+    if (match) match[1](request, response);
+    else route(options, request, response);
+  });
   server.on('upgrade', (request, socket, head) => {
     const match = upgrades.find(([prefix]) => (request.url ?? '').startsWith(prefix));
     if (match) match[1](request, socket, head);
@@ -44,11 +54,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    onUpgrade: (prefix, handler) => void upgrades.push([prefix, handler]),
+    onUpgrade: (prefix, handler) => mount(upgrades, prefix, handler),
+    onRequest: (prefix, handler) => mount(requests, prefix, handler),
     close: () => new Promise((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
     }),
+  };
+}
+
+function mount<H>(routes: Array<[string, H]>, prefix: string, handler: H): () => void {
+  const entry: [string, H] = [prefix, handler];
+  routes.push(entry);
+  return () => {
+    const index = routes.indexOf(entry);
+    if (index >= 0) routes.splice(index, 1);
   };
 }
 

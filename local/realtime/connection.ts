@@ -1,0 +1,100 @@
+// One client socket's sending side: shared pre-encoded frames written through `ws`, the writes of one tick
+// coalesced into one (the raw socket stays corked until the check phase), and a bound on what may queue.
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
+import type { Frame, Vsn } from './protocol.ts';
+
+export interface Connection {
+  readonly id: number;
+  readonly vsn: Vsn;
+  /** Writes a frame; a consumer over its send bound is disconnected instead. False when not written. */
+  send(frame: Frame): boolean;
+  close(code: number, reason: string): void;
+  isOpen(): boolean;
+}
+
+export interface SendCounters {
+  framesSent: number;
+  slowConsumersDropped: number;
+}
+
+export interface ConnectionOptions {
+  id: number;
+  vsn: Vsn;
+  socket: WebSocket;
+  /** The upgraded TCP socket under `socket`, corked while a tick's frames accumulate. */
+  raw: Duplex;
+  maxBufferedBytes: number;
+  batcher: WriteBatcher;
+  counters: SendCounters;
+  log: (line: string) => void;
+}
+
+/** How far one tick's writes may take a socket past its bound before it is dropped anyway. */
+const BURST_FACTOR = 4;
+
+export function createConnection(options: ConnectionOptions): Connection {
+  const { id, vsn, socket, raw, maxBufferedBytes, batcher, counters } = options;
+  return {
+    id,
+    vsn,
+    send(frame) {
+      if (socket.readyState !== WebSocket.OPEN) return false;
+      // The bound applies to what the client left unread from earlier ticks: a burst of this tick
+      // (one big transaction) is not slowness, unless it alone passes the hard cap.
+      const firstOfTick = batcher.hold(raw);
+      const bound = firstOfTick ? maxBufferedBytes : maxBufferedBytes * BURST_FACTOR;
+      if (socket.bufferedAmount > bound) {
+        counters.slowConsumersDropped++;
+        options.log(`realtime: socket #${id} dropped as a slow consumer: ${socket.bufferedAmount} bytes waiting, bound ${bound}`);
+        socket.terminate();
+        return false;
+      }
+      socket.send(frame.data, { binary: frame.binary });
+      counters.framesSent++;
+      return true;
+    },
+    close(code, reason) {
+      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, fitCloseReason(reason));
+    },
+    isOpen: () => socket.readyState === WebSocket.OPEN,
+  };
+}
+
+/** A close frame's reason may hold 123 bytes of UTF-8; longer reasons are cut at a character boundary. */
+export function fitCloseReason(reason: string): string {
+  let fitted = reason.slice(0, 123);
+  while (Buffer.byteLength(fitted) > 123) fitted = fitted.slice(0, -1);
+  return fitted;
+}
+
+/** Holds sockets corked for the rest of the tick, so frames sent to one socket together go in one write. */
+export interface WriteBatcher {
+  /** Corks `raw` until the check phase; true when it was not held yet this tick. */
+  hold(raw: Duplex): boolean;
+  /** Uncorks every held socket now. */
+  flush(): void;
+}
+
+export function createWriteBatcher(): WriteBatcher {
+  const held = new Set<Duplex>();
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    for (const raw of held) raw.uncork();
+    held.clear();
+  };
+  return {
+    hold(raw) {
+      if (held.has(raw)) return false;
+      raw.cork();
+      held.add(raw);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      return true;
+    },
+    flush,
+  };
+}
