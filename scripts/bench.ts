@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { benchIngest } from '../bench/ingest.ts';
 import { benchPipeline } from '../bench/pipeline.ts';
+import { benchRealtime } from '../bench/realtime.ts';
 import { formatTable, writeResults, type BenchContext, type Metric } from '../bench/metrics.ts';
 import { prepareDatabase } from '../local/database.ts';
 import { projectRoot } from '../local/paths.ts';
@@ -14,6 +15,7 @@ import { parseCli, requireKnown, runMain } from './cli.ts';
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Metric[]>> = {
   ingest: benchIngest,
   pipeline: benchPipeline,
+  realtime: benchRealtime,
 };
 
 const USAGE = `usage: npm run bench [-- <scenario>...] [--quick]
