@@ -7,12 +7,13 @@ import { prepareDatabase } from '../local/database.ts';
 import { LocalStackError } from '../local/errors.ts';
 import { projectRoot, stateDir } from '../local/paths.ts';
 import { startEphemeralCluster, type EphemeralCluster } from '../local/postgres/ephemeral-cluster.ts';
+import { ensureChromium } from '../local/chromium.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
 import { runCommand } from '../local/process.ts';
 import { countDenoTest, countPgProve } from '../local/test-tally.ts';
 import { parseCli, requireKnown, runMain } from './cli.ts';
 
-const SUITES = ['typecheck', 'deno', 'pgtap', 'vitest'] as const;
+const SUITES = ['typecheck', 'deno', 'pgtap', 'vitest', 'app'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm test [-- --suite <${SUITES.join('|')}> ...]
@@ -39,13 +40,14 @@ runMain(async () => {
   try {
     if (chosen.includes('typecheck')) tallies.push(await runTypecheck());
     if (chosen.includes('deno')) tallies.push(await runDenoTests());
-    if (chosen.includes('pgtap') || chosen.includes('vitest')) {
+    if (chosen.includes('pgtap') || chosen.includes('vitest') || chosen.includes('app')) {
       const install = ensurePostgres();
       cluster = await startEphemeralCluster(install, { durable: false });
       console.log(`test: throwaway cluster on port ${cluster.spec.port} in ${cluster.spec.dir}`);
       await prepareDatabase(cluster.url);
       if (chosen.includes('pgtap')) tallies.push(await runPgTap(cluster.url));
       if (chosen.includes('vitest')) tallies.push(await runVitest(cluster.url));
+      if (chosen.includes('app')) tallies.push(...(await runAppSuites(cluster.url)));
     }
   } finally {
     cluster?.dispose();
@@ -85,14 +87,24 @@ async function runPgTap(url: string): Promise<Tally> {
   return { suite: 'pgtap', ...countPgProve(result.output, result.status) };
 }
 
-async function runVitest(url: string): Promise<Tally> {
-  console.log('\n== TypeScript suites (vitest)');
+/** The dashboard: svelte-check, then its unit and browser suites (Debian Chromium, installed when root). */
+async function runAppSuites(url: string): Promise<Tally[]> {
+  console.log('\n== dashboard (svelte-check)');
+  const check = await runCommand('npm', ['run', '-s', 'check', '-w', 'app'], { cwd: projectRoot });
+  const checked: Tally = { suite: 'app', passed: check.status === 0 ? 1 : 0, failed: check.status === 0 ? 0 : 1, skipped: 0 };
+  ensureChromium();
+  const tests = await runVitest(url, join(projectRoot, 'app', 'vitest.config.ts'), 'dashboard unit and browser suites (vitest)');
+  return [checked, { ...tests, suite: 'app' }];
+}
+
+async function runVitest(url: string, config?: string, title = 'TypeScript suites (vitest)'): Promise<Tally> {
+  console.log(`\n== ${title}`);
   const dir = mkdtempSync(join(tmpdir(), 'candlestream-vitest-'));
   const report = join(dir, 'report.json');
   try {
     const result = await runCommand(
       join(projectRoot, 'node_modules', '.bin', 'vitest'),
-      ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+      ['run', ...(config ? ['--config', config] : []), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
       { cwd: projectRoot, env: { ...process.env, CANDLESTREAM_TEST_DATABASE_URL: url, ...(process.stdout.isTTY ? {} : { NO_COLOR: '1' }) } },
     );
     try {

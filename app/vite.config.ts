@@ -1,0 +1,7 @@
+// Vite configuration for the dashboard: SvelteKit's plugin, nothing else.
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  plugins: [sveltekit()],
+});
