@@ -2,6 +2,7 @@
 // with production settings (fsync on), prints one table and writes bench/results/latest.json.
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { benchChart } from '../bench/chart.ts';
 import { benchIngest } from '../bench/ingest.ts';
 import { benchPipeline } from '../bench/pipeline.ts';
 import { benchRealtime } from '../bench/realtime.ts';
@@ -16,6 +17,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Metric[]>> = {
   ingest: benchIngest,
   pipeline: benchPipeline,
   realtime: benchRealtime,
+  chart: benchChart,
 };
 
 const USAGE = `usage: npm run bench [-- <scenario>...] [--quick]

@@ -1,27 +1,21 @@
 // Browser end-to-end: the built dashboard (adapter-node) against the test Postgres and the Realtime
 // stand-in on a gateway of its own, driven by playwright-core through Debian's Chromium. Candles go
 // in through public.ingest_klines, as the Edge Function writes them.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import postgres from 'postgres';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type Gateway } from '../../local/gateway.ts';
-import { signRoleKey } from '../../local/keys.ts';
-import { startRealtime, type RealtimeServer } from '../../local/realtime/server.ts';
+import { CHROMIUM_PATH } from '../../local/chromium.ts';
+import { appDir, buildDashboard, launchChromium, startDashboard, waitFor, type DashboardStack } from './support/dashboard-stack.ts';
 import { ingestCandles, removeSymbol, syntheticCandles, type SeedCandle } from './support/market.ts';
 
-const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = resolve(appDir, '..', 'tests', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const databaseUrl = process.env.CANDLESTREAM_TEST_DATABASE_URL;
 const SERVICE_KEY_MARKER = `service-key-marker-${randomBytes(6).toString('hex')}`;
 
-const missing = !databaseUrl ? 'CANDLESTREAM_TEST_DATABASE_URL is not set (run with npm test)' : !existsSync(CHROMIUM) ? `${CHROMIUM} is absent (apt-get install -y chromium)` : null;
+const missing = !databaseUrl ? 'CANDLESTREAM_TEST_DATABASE_URL is not set (run with npm test)' : !existsSync(CHROMIUM_PATH) ? `${CHROMIUM_PATH} is absent (apt-get install -y chromium)` : null;
 if (missing) console.warn(`dashboard end-to-end tests skipped: ${missing}`);
 const describeE2E = missing ? describe.skip : describe;
 
@@ -32,56 +26,29 @@ const MINUTE = 60_000;
 
 describeE2E('dashboard in Chromium', () => {
   const owner = postgres(databaseUrl ?? 'postgresql://unused@127.0.0.1:1/unused', { max: 2, onnotice: () => {} });
-  const jwtSecret = randomBytes(32).toString('hex');
   const logs: string[] = [];
-  let gateway: Gateway;
-  let realtime: RealtimeServer | null = null;
-  let app: ChildProcess;
+  let stack: DashboardStack;
   let appUrl: string;
   let browser: Browser;
   let page: Page;
   let history: SeedCandle[];
 
-  const startStandIn = async () => {
-    realtime = await startRealtime({ gateway, databaseUrl: databaseUrl!, jwtSecret, log: (line) => logs.push(line) });
-  };
-
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    await run('npm', ['run', 'build'], { SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY_MARKER });
+    await buildDashboard({ SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY_MARKER });
     history = syntheticCandles(1_440);
     await ingestCandles(owner, SYMBOL, history, 'binance');
     await ingestCandles(owner, OTHER, syntheticCandles(300, Date.now(), 3_000, 11), 'simulated');
-    gateway = await startGateway({ port: 0, portVariable: 'API_PORT', functionPort: () => undefined, functionNames: () => [], health: () => ({}), log: (line) => logs.push(line) });
-    await startStandIn();
-    const port = await freePort();
-    appUrl = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, ['build'], {
-      cwd: appDir,
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_TIMEOUT: '1', DATABASE_URL: databaseUrl, SUPABASE_URL: gateway.url, SUPABASE_ANON_KEY: await signRoleKey(jwtSecret, 'anon'), SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY_MARKER },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    app.stdout?.on('data', (chunk: Buffer) => logs.push(`app: ${chunk}`));
-    app.stderr?.on('data', (chunk: Buffer) => logs.push(`app: ${chunk}`));
-    await waitFor(async () => (await fetch(`${appUrl}/api/status?symbol=${SYMBOL}`).catch(() => null))?.ok === true, 20_000);
-    // playwright-core gives every launch a fresh temporary --user-data-dir of its own.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    stack = await startDashboard({ databaseUrl: databaseUrl!, env: { SUPABASE_SERVICE_ROLE_KEY: SERVICE_KEY_MARKER }, log: (line) => logs.push(line) });
+    appUrl = stack.url;
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.on('pageerror', (error) => logs.push(`pageerror: ${error.message}`));
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (app && app.exitCode === null) {
-      const exited = new Promise((done) => app.once('exit', done));
-      app.kill('SIGTERM');
-      await exited;
-    }
-    await realtime?.stop();
-    await gateway?.close();
+    await stack?.stop();
     await removeSymbol(owner, SYMBOL);
     await removeSymbol(owner, OTHER);
     await owner.end();
@@ -137,14 +104,13 @@ describeE2E('dashboard in Chromium', () => {
   });
 
   it('leaves live while Realtime is down and shows what was committed meanwhile once it is back', async () => {
-    await realtime?.stop();
-    realtime = null;
+    await stack.stopRealtime();
     await expect.poll(() => page.textContent('[data-testid="stream-status"]'), { timeout: 15_000 }).not.toBe('live');
     const close = history.at(-1)!.close + 321.5;
     await ingestUpdate(owner, SYMBOL, close);
     await new Promise((r) => setTimeout(r, 500));
     expect(await page.textContent('[data-testid="last-price"]')).not.toBe(formatClose(close));
-    await startStandIn();
+    await stack.startRealtime();
     await expect.poll(() => page.textContent('[data-testid="stream-status"]'), { timeout: 30_000 }).toBe('live');
     await expect.poll(() => page.textContent('[data-testid="last-price"]'), { timeout: 5_000 }).toBe(formatClose(close));
   }, 60_000);
@@ -220,34 +186,6 @@ function canvasHash(page: Page): Promise<string> {
     let hash = 0;
     for (let i = 0; i < url.length; i++) hash = (Math.imul(hash, 31) + url.charCodeAt(i)) | 0;
     return `${url.length}:${hash}`;
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function run(command: string, args: string[], env: Record<string, string>): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: appDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    child.on('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`${command} ${args.join(' ')} failed:\n${output}`))));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePromise(address.port) : reject(new Error('no port'))));
-    });
   });
 }
 
