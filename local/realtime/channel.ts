@@ -13,6 +13,7 @@ export interface Channel {
   readonly name: string;
   readonly joinRef: string | null;
   readonly broadcast: { readonly ack: boolean; readonly self: boolean };
+  /** `key` is "" until the channel first tracks, when a channel joined without one gets a random key. */
   presence: { enabled: boolean; key: string };
   readonly bindings: readonly Binding[];
   /** The token the channel was joined (or last refreshed) with, and what it grants. */

@@ -34,31 +34,50 @@ export interface ConnectionOptions {
 const BURST_FACTOR = 4;
 
 export function createConnection(options: ConnectionOptions): Connection {
-  const { id, vsn, socket, raw, maxBufferedBytes, batcher, counters } = options;
-  return {
-    id,
-    vsn,
-    send(frame) {
-      if (socket.readyState !== WebSocket.OPEN) return false;
-      // The bound applies to what the client left unread from earlier ticks: a burst of this tick
-      // (one big transaction) is not slowness, unless it alone passes the hard cap.
-      const firstOfTick = batcher.hold(raw);
-      const bound = firstOfTick ? maxBufferedBytes : maxBufferedBytes * BURST_FACTOR;
-      if (socket.bufferedAmount > bound) {
-        counters.slowConsumersDropped++;
-        options.log(`realtime: socket #${id} dropped as a slow consumer: ${socket.bufferedAmount} bytes waiting, bound ${bound}`);
-        socket.terminate();
-        return false;
-      }
-      socket.send(frame.data, { binary: frame.binary });
-      counters.framesSent++;
-      return true;
-    },
-    close(code, reason) {
-      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, fitCloseReason(reason));
-    },
-    isOpen: () => socket.readyState === WebSocket.OPEN,
-  };
+  return new SocketConnection(options);
+}
+
+/** A class, not a closure per method: thousands of idle sockets each hold one of these. */
+class SocketConnection implements Connection {
+  readonly id: number;
+  readonly vsn: Vsn;
+  private readonly socket: WebSocket;
+  private readonly raw: Duplex;
+  private readonly maxBufferedBytes: number;
+  private readonly batcher: WriteBatcher;
+  private readonly counters: SendCounters;
+  private readonly log: (line: string) => void;
+
+  constructor(options: ConnectionOptions) {
+    ({ id: this.id, vsn: this.vsn, socket: this.socket, raw: this.raw, maxBufferedBytes: this.maxBufferedBytes, batcher: this.batcher, counters: this.counters, log: this.log } = options);
+  }
+
+  send(frame: Frame): boolean {
+    const { socket, maxBufferedBytes, counters } = this;
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    // The bound applies to what the client left unread from earlier ticks: a burst of this tick
+    // (one big transaction) is not slowness, unless it alone passes the hard cap.
+    const firstOfTick = this.batcher.hold(this.raw);
+    const bound = firstOfTick ? maxBufferedBytes : maxBufferedBytes * BURST_FACTOR;
+    if (socket.bufferedAmount > bound) {
+      counters.slowConsumersDropped++;
+      this.log(`realtime: socket #${this.id} dropped as a slow consumer: ${socket.bufferedAmount} bytes waiting, bound ${bound}`);
+      socket.terminate();
+      return false;
+    }
+    socket.send(frame.data, { binary: frame.binary });
+    counters.framesSent++;
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    const { socket } = this;
+    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, fitCloseReason(reason));
+  }
+
+  isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
 }
 
 /** A close frame's reason may hold 123 bytes of UTF-8; longer reasons are cut at a character boundary. */

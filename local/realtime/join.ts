@@ -29,6 +29,9 @@ export interface JoinRequest {
 }
 
 const MAX_BINDINGS = 100;
+/** Distinct bindings kept for sharing; past this, a join gets bindings of its own. */
+const MAX_REMEMBERED_BINDINGS = 10_000;
+const parsedBindings = new Map<string, Binding>();
 const EVENTS = new Map<string, Binding['event']>([['*', '*'], ['insert', 'INSERT'], ['update', 'UPDATE'], ['delete', 'DELETE']]);
 
 /** Validates a phx_join payload (§4.1); a missing key takes the client's default. */
@@ -63,6 +66,16 @@ export function parseJoin(payload: JsonObject): Result<JoinRequest> {
 /** One `{event, schema?, table?, filter?, select?}` entry, as the real server accepts it (§10). */
 export function parseBinding(params: unknown): Result<Binding> {
   if (!isJsonObject(params)) return invalid('each postgres_changes entry must be an object');
+  // Equal params parse to equal bindings: channels joined with the same params share one (never mutated).
+  const canonical = canonicalJson(params);
+  const known = parsedBindings.get(canonical);
+  if (known) return ok(known);
+  const parsed = parseNewBinding(params, canonical);
+  if (parsed.ok && parsedBindings.size < MAX_REMEMBERED_BINDINGS) parsedBindings.set(canonical, parsed.value);
+  return parsed;
+}
+
+function parseNewBinding(params: JsonObject, canonical: string): Result<Binding> {
   const { event, schema, table, filter, select } = params;
   const kind = typeof event === 'string' ? EVENTS.get(event.toLowerCase()) : undefined;
   if (!kind) return invalid(`postgres_changes event ${JSON.stringify(event)} is not one of *, INSERT, UPDATE, DELETE`);
@@ -82,7 +95,7 @@ export function parseBinding(params: unknown): Result<Binding> {
     parsed = result.value;
   }
   return ok({
-    id: bindingId(params),
+    id: idOf(canonical),
     event: kind,
     schema: schema || 'public',
     table: tableName,
@@ -93,7 +106,11 @@ export function parseBinding(params: unknown): Result<Binding> {
 
 /** A truthy integer below 2^27 from the params, like the real server's :erlang.phash2(params). */
 export function bindingId(params: JsonObject): number {
-  const digest = createHash('sha256').update(canonicalJson(params)).digest();
+  return idOf(canonicalJson(params));
+}
+
+function idOf(canonical: string): number {
+  const digest = createHash('sha256').update(canonical).digest();
   return (digest.readUInt32BE(0) & 0x7ffffff) || 1;
 }
 

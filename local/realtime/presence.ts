@@ -1,6 +1,6 @@
 // Presence per topic in Phoenix Presence's shape: `{key: {metas: [{phx_ref, ...meta}]}}` as the state a
 // joining channel receives, and `{joins, leaves}` diffs when a channel tracks, untracks or goes away.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Channel } from './channel.ts';
 import type { JsonObject } from './protocol.ts';
 
@@ -40,7 +40,9 @@ export function createPresenceRegistry(): PresenceRegistry {
       if (!entries) topics.set(channel.topic, (entries = new Map()));
       const previous = entries.get(channel);
       const ref = `${prefix}${(counter++).toString(36)}`;
-      const entry: Entry = { key: channel.presence.key, meta: { ...meta, phx_ref: ref, ...(previous ? { phx_ref_prev: previous.meta.phx_ref } : {}) } };
+      // A channel joined without a key gets a random one when it first tracks, not when it joins.
+      const key = (channel.presence.key ||= randomUUID());
+      const entry: Entry = { key, meta: { ...meta, phx_ref: ref, ...(previous ? { phx_ref_prev: previous.meta.phx_ref } : {}) } };
       entries.set(channel, entry);
       return { joins: stateOf([entry]), leaves: previous ? stateOf([previous]) : {} };
     },

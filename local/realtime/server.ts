@@ -9,10 +9,10 @@ import { createTokenVerifier } from './auth.ts';
 import { createAuthorizer, type Authorizer } from './authorizer.ts';
 import { startChangeSource, type ChangeSourceOptions } from './change-source.ts';
 import { pushSystem } from './channel.ts';
-import { createConnection, createWriteBatcher, type Connection, type SendCounters } from './connection.ts';
+import { createConnection, createWriteBatcher, type SendCounters } from './connection.ts';
 import { createDispatcher, type Dispatcher } from './dispatch.ts';
 import { createPresenceRegistry } from './presence.ts';
-import { CLOSE_CODES, SUPPORTED_VSNS, realtimeError, type Vsn } from './protocol.ts';
+import { CLOSE_CODES, SUPPORTED_VSNS, realtimeError } from './protocol.ts';
 import { createRestBroadcastHandler } from './rest-broadcast.ts';
 import { announceSubscribed, createSession, type Session, type SessionContext, type SessionLimits } from './socket-session.ts';
 import { createSubscriptions } from './subscriptions.ts';
@@ -77,6 +77,8 @@ export const DEFAULT_LIMITS: RealtimeLimits = {
 
 const WEBSOCKET_PATH = '/realtime/v1/websocket';
 const SWEEP_INTERVAL_MS = 1_000;
+const MAX_INTERNED_APIKEYS = 1_000;
+const MAX_INTERNED_APIKEY_LENGTH = 4_096;
 
 /** Starts the stand-in on `gateway`; resolves once the change feed has started. */
 export async function startRealtime(options: RealtimeOptions): Promise<RealtimeServer> {
@@ -160,21 +162,28 @@ function acceptSockets(context: SessionContext, limits: RealtimeLimits): SocketR
   const sessions = new Map<WebSocket, Session>();
   const counters: SendCounters = { framesSent: 0, slowConsumersDropped: 0 };
   const batcher = createWriteBatcher();
+  const internApikey = createInterner(MAX_INTERNED_APIKEYS);
+  const listeners = socketListeners(sessions, context);
   let nextId = 1;
   let stopping = false;
   const sweeper = setInterval(() => sweep(sessions, limits, Date.now()), SWEEP_INTERVAL_MS).unref();
   return {
     onUpgrade(request, raw, head) {
-      raw.on('error', () => raw.destroy());
+      raw.on('error', destroySelf);
       const url = new URL(request.url ?? '/', 'http://gateway');
       if (url.pathname !== WEBSOCKET_PATH) return refuseUpgrade(raw, 404, `NotFound: no Realtime socket at ${url.pathname}`);
       if (stopping) return refuseUpgrade(raw, 503, 'RealtimeRestarting: Realtime is restarting, please standby');
-      const vsn = url.searchParams.get('vsn') ?? '1.0.0';
-      if (!(SUPPORTED_VSNS as readonly string[]).includes(vsn)) return refuseUpgrade(raw, 400, `UnsupportedVsn: vsn "${vsn}" is not 1.0.0 or 2.0.0`);
-      const apikey = url.searchParams.get('apikey') ?? headerValue(request.headers.apikey);
+      const requested = url.searchParams.get('vsn') ?? '1.0.0';
+      // The constant, not the socket's own copy of "2.0.0".
+      const vsn = SUPPORTED_VSNS.find((supported) => supported === requested);
+      if (!vsn) return refuseUpgrade(raw, 400, `UnsupportedVsn: vsn "${requested}" is not 1.0.0 or 2.0.0`);
+      const apikey = internApikey(url.searchParams.get('apikey') ?? headerValue(request.headers.apikey));
       wss.handleUpgrade(request, raw, head, (socket) => {
-        const connection = createConnection({ id: nextId++, vsn: vsn as Vsn, socket, raw, maxBufferedBytes: limits.maxBufferedBytes, batcher, counters, log: context.log });
-        sessions.set(socket, startSession(socket, connection, apikey, context, () => sessions.delete(socket)));
+        const connection = createConnection({ id: nextId++, vsn, socket, raw, maxBufferedBytes: limits.maxBufferedBytes, batcher, counters, log: context.log });
+        sessions.set(socket, createSession(connection, apikey, context));
+        socket.on('message', listeners.message);
+        socket.on('error', listeners.error);
+        socket.on('close', listeners.close);
       });
     },
     count: () => sessions.size,
@@ -188,19 +197,43 @@ function acceptSockets(context: SessionContext, limits: RealtimeLimits): SocketR
   };
 }
 
-/** Wires a socket's events to a new session. */
-function startSession(socket: WebSocket, connection: Connection, apikey: string | undefined, context: SessionContext, onClose: () => void): Session {
-  const session = createSession(connection, apikey, context);
-  socket.on('message', (data, isBinary) => session.receive(toBuffer(data), isBinary));
-  socket.on('error', (error) => {
-    context.log(`realtime: socket #${connection.id} error: ${error.message}`);
-    socket.terminate();
-  });
-  socket.on('close', () => {
-    onClose();
-    session.closed();
-  });
-  return session;
+/** One set of listeners for every socket, each finding its session by `this`, not closures per socket. */
+function socketListeners(sessions: Map<WebSocket, Session>, context: SessionContext) {
+  return {
+    message(this: WebSocket, data: RawData, isBinary: boolean): void {
+      sessions.get(this)?.receive(toBuffer(data), isBinary);
+    },
+    error(this: WebSocket, error: Error): void {
+      context.log(`realtime: socket #${sessions.get(this)?.connection.id} error: ${error.message}`);
+      this.terminate();
+    },
+    close(this: WebSocket): void {
+      const session = sessions.get(this);
+      sessions.delete(this);
+      session?.closed();
+    },
+  };
+}
+
+function destroySelf(this: Duplex): void {
+  this.destroy();
+}
+
+/**
+ * One copy of each apikey for every socket presenting it (most present the anon key), so that an idle
+ * socket keeps neither its own copy nor the request URL its apikey was sliced from. Bounded: past `max`
+ * distinct keys, or for an oversized key, a socket keeps its own copy.
+ */
+function createInterner(max: number): (value: string | undefined) => string | undefined {
+  const known = new Map<string, string>();
+  return (value) => {
+    if (value === undefined) return undefined;
+    const existing = known.get(value);
+    if (existing !== undefined) return existing;
+    const copy = Buffer.from(value, 'utf8').toString('utf8');
+    if (known.size < max && copy.length <= MAX_INTERNED_APIKEY_LENGTH) known.set(copy, copy);
+    return copy;
+  };
 }
 
 function sweep(sessions: Map<WebSocket, Session>, limits: RealtimeLimits, now: number): void {

@@ -1,7 +1,6 @@
 // One client socket's protocol state: its joined channels and a handler per client event (onPhxJoin,
 // onPhxLeave, onHeartbeat, onAccessToken, onBroadcast, onPresence). Messages are handled in order; a
 // malformed frame or an unknown event closes this socket only.
-import { randomUUID } from 'node:crypto';
 import type { TokenVerifier } from './auth.ts';
 import { fanOutBroadcast, fanOutPresenceDiff } from './broadcast.ts';
 import { push, pushClose, pushSystem, reply, type Channel } from './channel.ts';
@@ -36,7 +35,8 @@ export interface Session {
   receive(data: Buffer, isBinary: boolean): void;
   /** When the last message arrived (Date.now()). */
   lastActivity(): number;
-  channels(): Channel[];
+  /** The joined channels; a list that is replaced, never changed, when one joins or leaves. */
+  channels(): readonly Channel[];
   /** Sends a `system` error to the channel, closes it, and forgets it (token expiry, failed refresh). */
   shutDownChannel(channel: Channel, error: RealtimeError): void;
   /** Forgets every channel once the socket has closed. */
@@ -46,8 +46,13 @@ export interface Session {
 interface SessionState {
   connection: Connection;
   apikey: string | undefined;
-  channels: Map<string, Channel>;
-  joinTimes: number[];
+  /**
+   * Joined channels, one per topic: an exactly sized list, replaced on change, as a socket joins a few
+   * and then idles for hours (a Map, or an array grown by push, costs several times the bytes).
+   */
+  joined: readonly Channel[];
+  /** Recent join times, oldest first; exactly sized too. */
+  joinTimes: readonly number[];
   context: SessionContext;
 }
 
@@ -62,40 +67,55 @@ const CHANNEL_HANDLERS = new Map<string, Handler>([
 ]);
 
 export function createSession(connection: Connection, apikey: string | undefined, context: SessionContext): Session {
-  const state: SessionState = { connection, apikey, channels: new Map(), joinTimes: [], context };
-  let queue = Promise.resolve();
-  let lastActivity = Date.now();
-  let closing = false;
-  const refuse = (code: number, error: RealtimeError) => {
-    closing = true;
-    context.log(`realtime: socket #${connection.id} closed (${code}): ${reasonOf(error)}`);
-    connection.close(code, reasonOf(error));
-  };
-  return {
-    connection,
-    receive(data, isBinary) {
-      if (closing) return;
-      lastActivity = Date.now();
-      const decoded = decodeFrame(connection.vsn, data, isBinary);
-      if (!decoded.ok) return refuse(CLOSE_CODES.unsupportedData, decoded.error);
-      const handler = handlerFor(decoded.value);
-      if (!handler.ok) return refuse(CLOSE_CODES.policyViolation, handler.error);
-      queue = queue.then(() => (closing ? undefined : handler.value(state, decoded.value))).catch((error: unknown) => {
-        context.log(`realtime: socket #${connection.id} ${decoded.value.event} on ${decoded.value.topic} failed: ${(error as Error).stack ?? error}`);
-      });
-    },
-    lastActivity: () => lastActivity,
-    channels: () => [...state.channels.values()],
-    shutDownChannel(channel, error) {
-      pushSystem(channel, 'system', 'error', reasonOf(error));
-      pushClose(channel);
-      removeChannel(state, channel);
-    },
-    closed() {
-      closing = true;
-      for (const channel of [...state.channels.values()]) removeChannel(state, channel);
-    },
-  };
+  return new SocketSession(connection, apikey, context);
+}
+
+/** A class, not a closure per method: thousands of idle sockets each hold one of these. */
+class SocketSession implements Session, SessionState {
+  joined: readonly Channel[] = [];
+  joinTimes: readonly number[] = [];
+  private queue = Promise.resolve();
+  private lastMessageAt = Date.now();
+  private closing = false;
+
+  constructor(readonly connection: Connection, readonly apikey: string | undefined, readonly context: SessionContext) {}
+
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.closing) return;
+    this.lastMessageAt = Date.now();
+    const decoded = decodeFrame(this.connection.vsn, data, isBinary);
+    if (!decoded.ok) return this.refuse(CLOSE_CODES.unsupportedData, decoded.error);
+    const handler = handlerFor(decoded.value);
+    if (!handler.ok) return this.refuse(CLOSE_CODES.policyViolation, handler.error);
+    this.queue = this.queue.then(() => (this.closing ? undefined : handler.value(this, decoded.value))).catch((error: unknown) => {
+      this.context.log(`realtime: socket #${this.connection.id} ${decoded.value.event} on ${decoded.value.topic} failed: ${(error as Error).stack ?? error}`);
+    });
+  }
+
+  lastActivity(): number {
+    return this.lastMessageAt;
+  }
+
+  channels(): readonly Channel[] {
+    return this.joined;
+  }
+
+  shutDownChannel(channel: Channel, error: RealtimeError): void {
+    pushSystem(channel, 'system', 'error', reasonOf(error));
+    pushClose(channel);
+    removeChannel(this, channel);
+  }
+
+  closed(): void {
+    this.closing = true;
+    for (const channel of this.joined) removeChannel(this, channel);
+  }
+
+  private refuse(code: number, error: RealtimeError): void {
+    this.closing = true;
+    this.context.log(`realtime: socket #${this.connection.id} closed (${code}): ${reasonOf(error)}`);
+    this.connection.close(code, reasonOf(error));
+  }
 }
 
 /** The handler of a message's event: heartbeats on `phoenix`, channel events on any other topic. */
@@ -120,8 +140,8 @@ async function onPhxJoin(state: SessionState, message: InboundMessage): Promise<
   const request = parseJoin(message.payload);
   if (!request.ok) return refused(request.error);
   if (request.value.private) return refused(realtimeError('Unauthorized', `You do not have permissions to read from this Channel topic: ${name.value} (private channels need realtime.messages policies, which the local stand-in does not evaluate)`));
-  const existing = state.channels.get(message.topic);
-  if (!existing && state.channels.size >= context.limits.maxChannelsPerSocket) return refused(realtimeError('ChannelRateLimitReached', `Too many channels: at most ${context.limits.maxChannelsPerSocket} per socket`));
+  const existing = joinedTo(state, message.topic);
+  if (!existing && state.joined.length >= context.limits.maxChannelsPerSocket) return refused(realtimeError('ChannelRateLimitReached', `Too many channels: at most ${context.limits.maxChannelsPerSocket} per socket`));
   const accessToken = request.value.accessToken ?? state.apikey ?? '';
   const verified = await context.verifier.verify(accessToken);
   if (!verified.ok) return refused(verified.error);
@@ -131,10 +151,10 @@ async function onPhxJoin(state: SessionState, message: InboundMessage): Promise<
   const { broadcast, presence, bindings, echo } = request.value;
   const channel: Channel = {
     connection, topic: message.topic, name: name.value, joinRef: message.joinRef ?? message.ref, broadcast, bindings,
-    presence: { enabled: presence.enabled, key: presence.key || randomUUID() },
-    accessToken, ...verified.value, pgSubscribed: false, active: true,
+    presence: { enabled: presence.enabled, key: presence.key }, accessToken,
+    viewer: verified.value.viewer, viewerKey: verified.value.viewerKey, expiresAt: verified.value.expiresAt, pgSubscribed: false, active: true,
   };
-  state.channels.set(channel.topic, channel);
+  state.joined = [...state.joined, channel];
   context.subscriptions.add(channel);
   reply(connection, message, 'ok', { postgres_changes: echo });
   if (channel.presence.enabled) push(channel, 'presence_state', context.presence.state(channel.topic));
@@ -148,7 +168,7 @@ export function announceSubscribed(channel: Channel): void {
 }
 
 function onPhxLeave(state: SessionState, message: InboundMessage): void {
-  const channel = state.channels.get(message.topic);
+  const channel = joinedTo(state, message.topic);
   reply(state.connection, message, 'ok', {});
   // A leave for an older join of the topic must not close the current one.
   if (!channel || (message.joinRef !== null && message.joinRef !== channel.joinRef)) return;
@@ -212,7 +232,7 @@ function onPresence(state: SessionState, message: InboundMessage): void {
 
 /** The channel a message is for; a message for a topic this socket has not joined gets an error reply. */
 function joinedChannel(state: SessionState, message: InboundMessage): Channel | undefined {
-  const channel = state.channels.get(message.topic);
+  const channel = joinedTo(state, message.topic);
   if (channel) return channel;
   reply(state.connection, message, 'error', { reason: `UnmatchedTopic: this socket has not joined "${message.topic}"` });
   return undefined;
@@ -220,7 +240,7 @@ function joinedChannel(state: SessionState, message: InboundMessage): Channel | 
 
 function removeChannel(state: SessionState, channel: Channel): void {
   channel.active = false;
-  if (state.channels.get(channel.topic) === channel) state.channels.delete(channel.topic);
+  state.joined = state.joined.filter((joined) => joined !== channel);
   state.context.subscriptions.remove(channel);
   const diff = state.context.presence.untrack(channel);
   if (diff) fanOutPresenceDiff(state.context.subscriptions, channel.topic, diff);
@@ -235,8 +255,15 @@ function channelName(topic: string): Result<string> {
 /** A sliding window of this socket's join times. */
 function allowJoin(state: SessionState, now: number): boolean {
   const { joinsPerWindow, joinWindowMs } = state.context.limits;
-  while (state.joinTimes.length > 0 && now - state.joinTimes[0]! >= joinWindowMs) state.joinTimes.shift();
-  if (state.joinTimes.length >= joinsPerWindow) return false;
-  state.joinTimes.push(now);
+  const recent = state.joinTimes.filter((time) => now - time < joinWindowMs);
+  if (recent.length >= joinsPerWindow) {
+    state.joinTimes = recent;
+    return false;
+  }
+  state.joinTimes = [...recent, now];
   return true;
+}
+
+function joinedTo(state: SessionState, topic: string): Channel | undefined {
+  return state.joined.find((channel) => channel.topic === topic);
 }
