@@ -1,7 +1,8 @@
 // The candle chart: chart.js + chartjs-chart-financial drawing the visible slice of a CandleSeries.
 // As chart-performance.md found: chart.js gets only the visible slice,
 // changes are coalesced into one animation frame, the last candle is updated in place + chart.draw()
-// while the y-range holds, and the time axis gets ~8 ticks made here instead of one per bar.
+// while the y-range holds (over a copy of everything else from the last full draw), and the time axis
+// gets ~8 ticks made here instead of one per bar.
 // Browser only: the page imports this module dynamically in onMount (chartjs-chart-financial breaks
 // under SSR). Its own imports are static so the browser fetches them in the same wave as this module.
 import 'chartjs-adapter-date-fns';
@@ -11,7 +12,7 @@ import zoomPlugin from 'chartjs-plugin-zoom';
 import type { Candle } from '../candles/candle.ts';
 import type { CandleSeries, MergeOutcome } from '../candles/candle-series.ts';
 import type { ChartTheme } from './chart-theme.ts';
-import { batchCandlestickController, volumePlugin, type CandlePoint } from './batched-candles.ts';
+import { BATCHED_CANDLESTICK, batchCandlestickController, candleDrawings, drawCandles, drawVolume, volumePlugin, type CandleElement, type CandlePoint } from './batched-candles.ts';
 import { crosshairPlugin, lastPricePlugin } from './chart-plugins.ts';
 import { formatPrice, formatVolume, priceDecimals } from './price-format.ts';
 import { formatTick, formatTime, tickStep, timeTicks } from './time-ticks.ts';
@@ -23,6 +24,12 @@ const MIN_DEFAULT_BARS = 48;
 const RIGHT_PAD_BARS = 3;
 const MIN_BARS = 20;
 const MAX_BARS = 2_000;
+
+/** One of chart.js' internal draw layers (Chart#_layers: a scale's grid, border or labels). */
+interface Layer {
+  z: number;
+  draw(area: unknown): void;
+}
 
 /** What the chart exposes to the page. */
 export interface CandleChart {
@@ -40,11 +47,14 @@ export interface CandleChart {
 
 /** Draws `series` on `canvas`. */
 export function createCandleChart(canvas: HTMLCanvasElement, series: CandleSeries, theme: ChartTheme): CandleChart {
-  return new ChartView(canvas, series, theme, (getTheme) => {
-    const controller = batchCandlestickController(CandlestickController as unknown as typeof BarController, getTheme);
-    Chart.register(...registerables, controller, CandlestickElement, zoomPlugin);
-  });
+  if (!registered) {
+    Chart.register(...registerables, batchCandlestickController(CandlestickController as unknown as typeof BarController), CandlestickElement, zoomPlugin);
+    registered = true;
+  }
+  return new ChartView(canvas, series, theme);
 }
+
+let registered = false;
 
 class ChartView implements CandleChart {
   readonly #chart: Chart;
@@ -58,11 +68,15 @@ class ChartView implements CandleChart {
   #dirty: 'none' | 'tail' | 'full' = 'none';
   #frame: number | null = null;
   #painted = false;
+  /** The canvas as the last full draw left it before the last candle: grid, axes, labels, other candles and volume. */
+  #background: HTMLCanvasElement | null = null;
+  #backgroundValid = false;
+  #reusingBackground = false;
 
-  constructor(canvas: HTMLCanvasElement, series: CandleSeries, theme: ChartTheme, register: (theme: () => ChartTheme) => void) {
+  constructor(canvas: HTMLCanvasElement, series: CandleSeries, theme: ChartTheme) {
     this.#series = series;
     this.#theme = theme;
-    register(() => this.#theme);
+    candleDrawings.set(canvas, { theme: () => this.#theme, drawn: (count) => this.#headCount(count) });
     this.#chart = new Chart(canvas, this.#config());
     this.follow();
   }
@@ -121,6 +135,7 @@ class ChartView implements CandleChart {
 
   destroy(): void {
     if (this.#frame !== null) cancelAnimationFrame(this.#frame);
+    candleDrawings.delete(this.#chart.canvas);
     this.#chart.destroy();
   }
 
@@ -176,8 +191,76 @@ class ChartView implements CandleChart {
     for (const [key, value] of Object.entries(pixels)) candleElement[key] = y.getPixelForValue(value);
     candleElement.y = ((candleElement.low as number) + (candleElement.high as number)) / 2;
     candleElement.base = candleElement.low as number;
-    this.#chart.draw();
+    this.#drawOverBackground();
     return true;
+  }
+
+  /**
+   * chart.draw() over the last full draw's pixels: its scale layers (grid, axes, tick labels), volume
+   * bars and candles before the last, which the in-place path leaves unchanged, are blitted from
+   * #background instead of drawn again. The last candle and volume bar, the crosshair, the last-price
+   * line and the tooltip are drawn anew, exactly as a full draw draws them (after the copy it takes).
+   */
+  #drawOverBackground(): void {
+    const chart = this.#chart as unknown as Chart & { _layers: Layer[]; _resizeBeforeDraw: unknown };
+    const background = this.#background;
+    const { canvas, ctx } = chart;
+    if (!this.#backgroundValid || !background || background.width !== canvas.width || background.height !== canvas.height || chart._resizeBeforeDraw) {
+      chart.draw();
+      return;
+    }
+    const layers = chart._layers;
+    const blit: Layer = {
+      z: 0,
+      draw: () => {
+        ctx.save();
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.drawImage(background, 0, 0);
+        ctx.restore();
+      },
+    };
+    chart._layers = [blit, ...layers.filter((layer) => layer.z > 0)];
+    this.#reusingBackground = true;
+    try {
+      chart.draw();
+    } finally {
+      chart._layers = layers;
+      this.#reusingBackground = false;
+    }
+  }
+
+  /** Candles (and volume bars) the dataset draws: all but the last, or none over a reused background. */
+  #headCount(count: number): number {
+    return this.#reusingBackground ? 0 : Math.max(0, count - 1);
+  }
+
+  /**
+   * A plugin keeping #background: a copy of the canvas after the datasets of every full draw drew all
+   * but the last candle. It then draws the last candle and its volume bar, on full and in-place draws alike.
+   */
+  #backgroundPlugin(): Plugin {
+    return {
+      id: 'backgroundCache',
+      afterDatasetsDraw: (chart) => {
+        if (!this.#reusingBackground) this.#captureBackground(chart.canvas);
+        const elements = chart.getDatasetMeta(0).data as unknown as CandleElement[];
+        const count = elements.length;
+        if (count === 0) return;
+        drawVolume(chart, elements, count - 1, count, this.#bounds.volume, this.#theme);
+        drawCandles(chart, elements, count - 1, count, this.#theme);
+      },
+    };
+  }
+
+  #captureBackground(canvas: HTMLCanvasElement): void {
+    const background = (this.#background ??= document.createElement('canvas'));
+    if (background.width !== canvas.width) background.width = canvas.width;
+    if (background.height !== canvas.height) background.height = canvas.height;
+    const context = background.getContext('2d');
+    this.#backgroundValid = context !== null && canvas.width > 0 && canvas.height > 0;
+    if (!context || !this.#backgroundValid) return;
+    context.globalCompositeOperation = 'copy';
+    context.drawImage(canvas, 0, 0);
   }
 
   /** Re-slices the visible candles and runs a full (animation-free) update. */
@@ -220,7 +303,7 @@ class ChartView implements CandleChart {
       if (x) this.#setView(x.min, x.max);
     };
     const candlestickSet = {
-      type: 'candlestick' as const,
+      type: BATCHED_CANDLESTICK,
       label: 'price',
       data: [],
       parsing: false as const,
@@ -292,7 +375,9 @@ class ChartView implements CandleChart {
         },
       },
       plugins: [
-        volumePlugin(getTheme, () => this.#bounds.volume),
+        volumePlugin(getTheme, () => this.#bounds.volume, (count) => this.#headCount(count)),
+        // Before the crosshair and last-price line, so it copies the canvas without them.
+        this.#backgroundPlugin(),
         crosshairPlugin(getTheme),
         lastPricePlugin(getTheme, () => this.#series.last()),
       ] as Plugin<'candlestick'>[],
