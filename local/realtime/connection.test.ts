@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createConnection, createWriteBatcher, fitCloseReason, type Connection, type SendCounters } from './connection.ts';
+import { createConnection, createWriteBatcher, fitCloseReason, serverFrame, type Connection, type SendCounters } from './connection.ts';
 import { waitFor } from './test-kit.ts';
 
 interface Pair {
@@ -83,5 +84,20 @@ describe('fitCloseReason', () => {
     const cut = fitCloseReason('é'.repeat(100));
     expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(123);
     expect(cut).toBe('é'.repeat(61));
+  });
+});
+
+/** ws's own framing (its CommonJS export; the type definitions leave Sender out). */
+const { Sender } = createRequire(import.meta.url)('ws') as {
+  Sender: { frame(data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] };
+};
+
+describe('serverFrame', () => {
+  it.each([5, 125, 126, 65_535, 65_536, 200_000])('frames a %i-byte payload exactly as ws does', (length) => {
+    for (const binary of [false, true]) {
+      const payload = Buffer.alloc(length, 0x61);
+      const expected = Buffer.concat(Sender.frame(payload, { fin: true, opcode: binary ? 2 : 1, mask: false, readOnly: true, rsv1: false }));
+      expect(serverFrame(payload, binary).equals(expected)).toBe(true);
+    }
   });
 });

@@ -65,7 +65,12 @@ class SocketConnection implements Connection {
       socket.terminate();
       return false;
     }
-    socket.send(frame.data, { binary: frame.binary });
+    // The frame is framed once for all sockets and written straight to the TCP socket: ws would build
+    // the same header per socket. Safe because ws writes synchronously here (no permessage-deflate, so
+    // its sender never queues): our writes and its own (close frames) keep their order on the stream,
+    // and ws's bufferedAmount still sees ours through the socket's writableLength.
+    frame.wire ??= serverFrame(frame.data, frame.binary);
+    this.raw.write(frame.wire);
     counters.framesSent++;
     return true;
   }
@@ -78,6 +83,24 @@ class SocketConnection implements Connection {
   isOpen(): boolean {
     return this.socket.readyState === WebSocket.OPEN;
   }
+}
+
+/** An unmasked, final WebSocket frame (RFC 6455 §5.2) as a server sends it: text or binary. */
+export function serverFrame(payload: Buffer, binary: boolean): Buffer {
+  const length = payload.length;
+  const extended = length < 126 ? 0 : length < 65_536 ? 2 : 8;
+  const frame = Buffer.allocUnsafe(2 + extended + length);
+  frame[0] = binary ? 0x82 : 0x81;
+  if (extended === 0) frame[1] = length;
+  else if (extended === 2) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(frame, 2 + extended);
+  return frame;
 }
 
 /** A close frame's reason may hold 123 bytes of UTF-8; longer reasons are cut at a character boundary. */

@@ -9,6 +9,8 @@ export const SUPPORTED_VSNS: readonly Vsn[] = ['1.0.0', '2.0.0'];
 export interface Frame {
   data: Buffer;
   binary: boolean;
+  /** The complete WebSocket frame (header + payload), built once on first send and shared by every socket. */
+  wire?: Buffer;
 }
 
 /** An error as the real server reports it: a PascalCase code and a sentence with the offending value. */
