@@ -15,6 +15,8 @@ import type { BenchContext, Metric } from './metrics.ts';
 
 const SYMBOL = 'RTBENCHUSDT';
 const CHANGES_PER_SECOND = 10;
+/** Changes written before the measured ones: the first reach cold caches (plans, JIT) on every side. */
+const WARM_UP_CHANGES = 10;
 
 export async function benchRealtime(ctx: BenchContext): Promise<Metric[]> {
   const state = mkdtempSync(join(tmpdir(), 'candlestream-rtbench-'));
@@ -25,7 +27,7 @@ export async function benchRealtime(ctx: BenchContext): Promise<Metric[]> {
   try {
     const anonKey = (JSON.parse(readFileSync(join(state, 'keys.json'), 'utf8')) as { anonKey: string }).anonKey;
     const target = { httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/realtime/v1/websocket`, anonKey };
-    const seconds = ctx.quick ? 5 : 10;
+    const seconds = ctx.quick ? 5 : 20;
     const runs = new Map<number, { p50: number; p99: number; perChange: number }>();
     for (const subscribers of [1, 100, 1000]) {
       const run = await measureFanOut(ctx, target, subscribers, seconds);
@@ -53,11 +55,14 @@ interface Target { httpUrl: string; wsUrl: string; anonKey: string }
 async function measureFanOut(ctx: BenchContext, target: Target, subscribers: number, seconds: number) {
   const others = await startSubscribers(target, subscribers - 1, `symbol=eq.${SYMBOL}`);
   const probe = await startProcess(join(projectRoot, 'bench', 'realtime-probe.ts'), [JSON.stringify({ url: target.httpUrl, anonKey: target.anonKey, symbol: SYMBOL })], {}, /^ready$/);
+  await writeChanges(ctx, WARM_UP_CHANGES);
+  await sleep(500);
   const before = await realtimeStats(target);
-  await writeChanges(ctx, seconds * CHANGES_PER_SECOND);
+  await writeChanges(ctx, seconds * CHANGES_PER_SECOND, WARM_UP_CHANGES);
   await sleep(500);
   const after = await realtimeStats(target);
-  const latencies = (JSON.parse((await stopProcess(probe)).at(-1) ?? '[]') as number[]).sort((a, b) => a - b);
+  const all = JSON.parse((await stopProcess(probe)).at(-1) ?? '[]') as number[];
+  const latencies = all.slice(WARM_UP_CHANGES).sort((a, b) => a - b);
   await Promise.all(others.map(stopProcess));
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   const changes = Math.max(1, after.changes - before.changes);
@@ -83,9 +88,9 @@ async function measureIdleRss(target: Target, pid: number, connections: number) 
 }
 
 /** 10 changes a second to one candle, through ingest_klines, each a newer event of the open minute. */
-async function writeChanges(ctx: BenchContext, count: number): Promise<void> {
+async function writeChanges(ctx: BenchContext, count: number, first = 0): Promise<void> {
   const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < first + count; i++) {
     const price = (100 + i / 100).toFixed(2);
     const event = buildKlineEvent({
       symbol: SYMBOL, openTime: minute, eventTime: Math.max(minute, Date.now() - 1) + i, open: '100.00', high: String(Math.max(100, Number(price))),
