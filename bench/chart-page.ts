@@ -3,19 +3,10 @@
 // tick through both. bench/chart.ts transpiles this file and injects it as a module after the
 // standalone lightweight-charts build; neither ever reaches the app's bundle.
 import type { CandlestickData, ISeriesApi, UTCTimestamp } from 'lightweight-charts';
+import type { Candle } from '../app/src/lib/candles/candle.ts';
 
-/** The app's Candle, as `window.candlestream.applyMinute` takes it. */
-export interface BenchCandle {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-  closed: boolean;
-  eventTime: number;
-}
+/** The app's Candle, as `window.candlestream.applyMinute` takes it (a type only: erased when injected). */
+export type BenchCandle = Candle;
 
 export interface Box {
   left: number;

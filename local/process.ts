@@ -1,6 +1,6 @@
 // Child processes for scripts: run a command to completion (async, so signal handlers still run),
-// capturing its output while echoing it, and find free ports.
-import { spawn } from 'node:child_process';
+// capturing its output while echoing it; stop a child; find free ports.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
 export interface RunResult {
@@ -39,5 +39,18 @@ export function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
     });
+  });
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the child has exited (at once if it already has). */
+export function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
   });
 }

@@ -17,7 +17,7 @@ import { logFile, projectRoot, stateDir } from '../local/paths.ts';
 import { ensureCluster, stopCluster } from '../local/postgres/cluster.ts';
 import { devClusterSpec } from '../local/postgres/dev-cluster.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
-import { freePort } from '../local/process.ts';
+import { freePort, stopChild } from '../local/process.ts';
 import { startRealtime, type RealtimeServer } from '../local/realtime/server.ts';
 import { PORT_VARIABLES, stackPorts } from '../local/stack-config.ts';
 import { parseCli, runMain } from './cli.ts';
@@ -165,17 +165,6 @@ async function startDashboard(databaseUrl: string, apiUrl: string, anonKey: stri
   throw new LocalStackError('DASHBOARD_DID_NOT_START', `the dashboard did not answer at ${url}`);
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 async function shutdown(exitCode: number | null): Promise<void> {
   if (stopping) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal } from './decimal.ts';
+import { compareDecimal } from '../decimal.ts';
 import { buildMinutePath, UPDATES_PER_MINUTE, type CandleValues } from './minute-path.ts';
 import { createRandom } from './random.ts';
 

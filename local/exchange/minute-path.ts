@@ -2,7 +2,7 @@
 // from its final values so the last update equals the candle byte for byte and every state before it
 // is consistent with it (inside high/low, volumes and trades only growing).
 import type { DumpCandle } from '../../supabase/functions/_shared/kline-dump.ts';
-import { formatDecimal, parseDecimal, rescale } from './decimal.ts';
+import { formatDecimal, parseDecimal, rescale } from '../decimal.ts';
 import { LocalStackError } from '../errors.ts';
 
 /** A candle's values (no times): prices and amounts as the exchange's decimal strings. */

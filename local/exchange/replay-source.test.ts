@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { binanceWeekCsv, describeWithBinanceWeek } from '../../tests/support/fixtures.ts';
-import { compareDecimal } from './decimal.ts';
+import { compareDecimal } from '../decimal.ts';
 import { createReplaySource, loadReplayDump, symbolFromDumpName } from './replay-source.ts';
 
 // The first three minutes of the fixture week, in the dump's own millisecond form.

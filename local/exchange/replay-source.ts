@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { detectTimeUnit, parseDumpLine, rawOpenTime, type DumpCandle, type TimeUnit } from '../../supabase/functions/_shared/kline-dump.ts';
 import { LocalStackError } from '../errors.ts';
-import { compareDecimal } from './decimal.ts';
+import { compareDecimal } from '../decimal.ts';
 import { buildMinutePath, type CandleSource, type MinutePath } from './minute-path.ts';
 import { createRandom, mixSeed } from './random.ts';
 

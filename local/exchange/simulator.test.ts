@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KlineEvent } from '../../supabase/functions/_shared/kline-event.ts';
-import { compareDecimal } from './decimal.ts';
+import { compareDecimal } from '../decimal.ts';
 import { klineRow } from './rest.ts';
 import { startExchangeSimulator, type ExchangeSimulator, type SimulatorOptions } from './simulator.ts';
 import { connectClient, refusedUpgradeStatus, sleep, waitFor, type TestClient } from './test-client.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal } from './decimal.ts';
+import { compareDecimal } from '../decimal.ts';
 import type { CandleSource, MinutePath } from './minute-path.ts';
 import { createSyntheticSource } from './synthetic-source.ts';
 

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { backoffDelay } from '../../supabase/functions/_shared/backoff.ts';
 import { projectRoot } from '../paths.ts';
-import { freePort } from '../process.ts';
+import { freePort, stopChild } from '../process.ts';
 
 export interface FunctionsHostOptions {
   /** SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY, SUPABASE_DB_URL and any function settings. */
@@ -122,14 +122,3 @@ function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
   });
 }
 
-function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}

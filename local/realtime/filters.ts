@@ -1,6 +1,7 @@
 // postgres_changes filter strings (docs/realtime-protocol.md §10): parsed once at join, then evaluated
 // per change with comparisons typed by the column's Postgres type (numbers exactly, instants, text).
 import { fail, ok, type Result } from './protocol.ts';
+import { compareDecimal } from '../decimal.ts';
 
 export type Operator = 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte' | 'in' | 'isnull' | 'notnull';
 
@@ -171,34 +172,14 @@ function asBoolean(value: RowValue): number | undefined {
   return undefined;
 }
 
-const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
-
 /** Exact for decimal text (numeric is exact in Postgres); Infinity and friends compare as floats. */
 function compareNumbers(a: string, b: string): number | undefined {
-  const x = toScaled(a.trim());
-  const y = toScaled(b.trim());
-  if (x && y) {
-    const scale = Math.max(x.scale, y.scale);
-    const left = x.units * 10n ** BigInt(scale - x.scale);
-    const right = y.units * 10n ** BigInt(scale - y.scale);
-    return left < right ? -1 : left > right ? 1 : 0;
+  try {
+    return compareDecimal(a.trim(), b.trim());
+  } catch {
+    const [p, q] = [Number(a), Number(b)];
+    return Number.isNaN(p) || Number.isNaN(q) || a.trim() === '' || b.trim() === '' ? undefined : Math.sign(p - q) || 0;
   }
-  const [p, q] = [Number(a), Number(b)];
-  return Number.isNaN(p) || Number.isNaN(q) || a.trim() === '' || b.trim() === '' ? undefined : Math.sign(p - q) || 0;
-}
-
-function toScaled(text: string): { units: bigint; scale: number } | undefined {
-  const match = DECIMAL.exec(text);
-  if (!match || (match[2] === '' && (match[3] ?? '') === '')) return undefined;
-  const [, sign, whole = '', fraction = '', exponent = '0'] = match;
-  if (Math.abs(Number(exponent)) > 1000) return undefined;
-  let units = BigInt(`${whole}${fraction}` || '0');
-  let scale = fraction.length - Number(exponent);
-  if (scale < 0) {
-    units *= 10n ** BigInt(-scale);
-    scale = 0;
-  }
-  return { units: sign === '-' ? -units : units, scale };
 }
 
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;

@@ -1,4 +1,5 @@
-// Exact decimal strings as scaled integers, so synthesised volumes end byte-identical to the dump's.
+// Exact decimal strings as scaled integers: the simulator's synthesised volumes end byte-identical to a
+// dump's, and Realtime filters compare numeric values exactly.
 
 /** A decimal value as integer units of 10^-scale (e.g. "11.87539" → 1187539n at scale 5). */
 export interface ScaledDecimal {
@@ -13,6 +14,8 @@ export function parseDecimal(text: string): ScaledDecimal {
   const match = DECIMAL.exec(text.trim());
   if (!match || (match[2] === '' && (match[3] ?? '') === '')) throw new Error(`"${text}" is not a decimal number`);
   const [, sign, whole = '', fraction = '', exponent = '0'] = match;
+  // A huge exponent would make a huge BigInt: "1e999999" is refused rather than computed.
+  if (Math.abs(Number(exponent)) > 1000) throw new Error(`"${text}" has an exponent beyond ±1000`);
   let units = BigInt(`${whole}${fraction}` || '0');
   let scale = fraction.length - Number(exponent);
   if (scale < 0) {
