@@ -1,20 +1,28 @@
 // Brings a database to the project's schema: the Supabase look-alike bootstrap where the database is
 // not a real Supabase one, then the migrations, applied by the Supabase CLI exactly as DBAs do.
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { LocalStackError } from './errors.ts';
 import { projectRoot } from './paths.ts';
+import { runCommand } from './process.ts';
 
 const BOOTSTRAP_MARK = 'candlestream local bootstrap';
 
+export interface PreparedDatabase {
+  /** false on a real Supabase database, which has everything the bootstrap provides. */
+  bootstrapped: boolean;
+  /** "none pending" or "<n> applied". */
+  migrations: string;
+}
+
 /** Bootstraps (when needed) and migrates the database at `url`. */
-export async function prepareDatabase(url: string, log: (line: string) => void = console.log): Promise<void> {
+export async function prepareDatabase(url: string, log: (line: string) => void = console.log): Promise<PreparedDatabase> {
   const bootstrapped = await bootstrapDatabase(url);
   log(bootstrapped ? 'database: Supabase look-alike bootstrap applied' : 'database: real Supabase database, bootstrap skipped');
-  const applied = migrateDatabase(url);
-  log(`database: migrations up to date (${applied})`);
+  const migrations = await migrateDatabase(url);
+  log(`database: migrations up to date (${migrations})`);
+  return { bootstrapped, migrations };
 }
 
 /**
@@ -38,14 +46,14 @@ export async function bootstrapDatabase(url: string): Promise<boolean> {
 }
 
 /** Applies pending migrations with `supabase db push --db-url`; says how many it applied. */
-export function migrateDatabase(url: string): string {
+export async function migrateDatabase(url: string): Promise<string> {
   const cli = join(projectRoot, 'node_modules', '.bin', 'supabase');
-  const result = spawnSync(cli, ['db', 'push', '--db-url', cliUrl(url), '--include-all', '--yes'], {
+  const result = await runCommand(cli, ['db', 'push', '--db-url', cliUrl(url), '--include-all', '--yes'], {
     cwd: projectRoot,
-    encoding: 'utf8',
     env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
+    quiet: true,
   });
-  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  const output = result.output.trim();
   if (result.status !== 0) {
     throw new LocalStackError('MIGRATION_FAILED', `supabase db push failed (exit ${result.status}):\n${output}`);
   }

@@ -6,6 +6,7 @@ describe('startGateway', () => {
   let upstream: Server;
   let upstreamPort = 0;
   let gateway: Gateway;
+  let health: Record<string, unknown> = {};
   const seen: Array<{ method?: string; url?: string; authorization?: string; body: string }> = [];
 
   beforeAll(async () => {
@@ -25,7 +26,7 @@ describe('startGateway', () => {
       portVariable: 'API_PORT',
       functionNames: () => ['echo', 'sleeping'],
       functionPort: (name) => (name === 'echo' ? upstreamPort : undefined),
-      health: () => ({ functions: { echo: 'running', sleeping: 'restarting' } }),
+      health: () => health,
       log: () => {},
     });
   });
@@ -34,10 +35,18 @@ describe('startGateway', () => {
     await new Promise((resolve) => upstream.close(resolve));
   });
 
-  it('reports every service on GET /health', async () => {
+  it('reports every service on GET /health, 200 while each one with a state is up', async () => {
+    health = { database: { state: 'up', latencyMs: 1 }, feed: 'simulated' };
     const response = await fetch(`${gateway.url}/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', services: { functions: { echo: 'running', sleeping: 'restarting' } } });
+    expect(await response.json()).toEqual({ status: 'ok', services: health });
+  });
+
+  it('answers 503 degraded on GET /health naming each service that is not up', async () => {
+    health = { database: { state: 'up' }, dashboard: { state: 'restarting' }, functions: { state: 'starting', 'exchange-stream': 'starting' } };
+    const response = await fetch(`${gateway.url}/health`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'degraded', down: ['dashboard', 'functions'], services: health });
   });
 
   it('proxies /functions/v1/<name> with method, path, headers and body, and passes the answer back', async () => {

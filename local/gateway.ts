@@ -3,7 +3,7 @@
 // handed to their server, and GET /health reporting each service.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { LocalStackError } from './errors.ts';
+import { portInUse } from './process.ts';
 
 export interface GatewayOptions {
   port: number;
@@ -11,8 +11,11 @@ export interface GatewayOptions {
   /** Resolves a function name to the port it listens on, or undefined when it is not running. */
   functionPort: (name: string) => number | undefined;
   functionNames: () => string[];
-  /** Each service's state for GET /health. */
-  health: () => Record<string, unknown>;
+  /**
+   * Each service's state for GET /health. A service reported as an object with a `state` other than
+   * 'up' makes the answer 503 with status 'degraded'; anything else is reported as it is.
+   */
+  health: () => Record<string, unknown> | Promise<Record<string, unknown>>;
   log: (line: string) => void;
 }
 
@@ -45,7 +48,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE'
-        ? new LocalStackError('PORT_IN_USE', `port ${options.port} is already in use on 127.0.0.1; stop what listens there or set ${options.portVariable} to another port`, 2)
+        ? portInUse(options.port, options.portVariable)
         : error));
     server.listen(options.port, '127.0.0.1', resolve);
   });
@@ -74,13 +77,27 @@ function mount<H>(routes: Array<[string, H]>, prefix: string, handler: H): () =>
 
 function route(options: GatewayOptions, request: IncomingMessage, response: ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://gateway');
-  if (url.pathname === '/health' && request.method === 'GET') return sendJson(response, 200, { status: 'ok', services: options.health() });
+  if (url.pathname === '/health' && request.method === 'GET') return void sendHealth(options, response);
   const fn = url.pathname.match(/^\/functions\/v1\/([^/]+)/)?.[1];
   if (fn === undefined) return sendJson(response, 404, { error: 'not_found', message: `no route for ${url.pathname}` });
   if (!options.functionNames().includes(fn)) return sendJson(response, 404, { error: 'function_not_found', message: `no function named "${fn}"` });
   const port = options.functionPort(fn);
   if (port === undefined) return sendJson(response, 503, { error: 'function_unavailable', message: `function "${fn}" is not running` });
   proxy(request, response, port, options.log);
+}
+
+async function sendHealth(options: GatewayOptions, response: ServerResponse): Promise<void> {
+  try {
+    const services = await options.health();
+    const down = Object.entries(services).filter(([, service]) => isDown(service)).map(([name]) => name);
+    sendJson(response, down.length === 0 ? 200 : 503, { status: down.length === 0 ? 'ok' : 'degraded', ...(down.length ? { down } : {}), services });
+  } catch (error) {
+    sendJson(response, 500, { status: 'error', message: (error as Error).message });
+  }
+}
+
+function isDown(service: unknown): boolean {
+  return typeof service === 'object' && service !== null && 'state' in service && service.state !== 'up';
 }
 
 function proxy(request: IncomingMessage, response: ServerResponse, port: number, log: (line: string) => void): void {

@@ -2,6 +2,7 @@
 // capturing its output while echoing it; stop a child; find free ports.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { LocalStackError } from './errors.ts';
 
 export interface RunResult {
   status: number | null;
@@ -40,6 +41,25 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Whether nothing listens on 127.0.0.1:port (tried by listening on it for a moment). */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Throws PORT_IN_USE (exit 2) naming the port and the variable that changes it, unless the port is free. */
+export async function assertPortFree(port: number, variable: string): Promise<void> {
+  if (!(await isPortFree(port))) throw portInUse(port, variable);
+}
+
+/** The error every service gives when its port is taken: the port and the variable that changes it. */
+export function portInUse(port: number, variable: string): LocalStackError {
+  return new LocalStackError('PORT_IN_USE', `port ${port} is already in use on 127.0.0.1; stop what listens there or set ${variable} to another port`, 2);
 }
 
 /** SIGTERM, then SIGKILL after 5 s; resolves once the child has exited (at once if it already has). */

@@ -36,8 +36,9 @@ runMain(async () => {
   const source = options.replay ? `replay of ${options.replay.csvPath}` : 'synthetic';
   console.log(`exchange: listening on ${simulator.httpUrl} (ws ${simulator.wsUrl}/stream?streams=${streams}; ${source} ${simulator.symbols.join(',')}, speed ${options.speed ?? 1})`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    // on, not once: Ctrl-C under npm delivers SIGINT twice (the group, then run.mjs forwarding it).
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   console.error(`exchange: ${signal}, closing`);
   await simulator.close();

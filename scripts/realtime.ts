@@ -36,8 +36,9 @@ runMain(async () => {
   });
   console.log(`realtime: listening on ${gateway.url.replace('http', 'ws')}/realtime/v1/websocket (changes from ${redact(databaseUrl)})`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    // on, not once: Ctrl-C under npm delivers SIGINT twice (the group, then run.mjs forwarding it).
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   console.error(`realtime: ${signal}, closing`);
   await realtime.stop();

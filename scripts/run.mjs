@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const signalNumbers = constants.signals;
@@ -18,10 +18,14 @@ if (!name || !existsSync(script)) {
 }
 
 ensureNodeModules();
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
-const child = spawn(tsx, [script, ...args], { stdio: 'inherit', cwd: root });
+// tsx as a loader in the script's own Node process rather than tsx's CLI: the CLI adds a process that
+// relays signals and SIGKILLs a script that does not acknowledge a repeated signal within 30 ms,
+// which cuts an orderly shutdown short.
+const loader = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const child = spawn(process.execPath, ['--import', loader, script, ...args], { stdio: 'inherit', cwd: root });
 // A signal sent to this process alone (SIGTERM from a supervisor) must reach the script, which owns
-// the cleanup; a terminal's Ctrl-C reaches both, and the script's exit decides ours.
+// the cleanup; a terminal's Ctrl-C reaches both (scripts ignore the repeat), and the script's exit
+// decides ours.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => child.kill(signal));
 }

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import type { KlineEvent } from '../../supabase/functions/_shared/kline-event.ts';
 import { LocalStackError } from '../errors.ts';
+import { portInUse } from '../process.ts';
 import { createSimClock, type SimClock } from './clock.ts';
 import { createEventFaults, parseFaultRequest, type EventFaults, type FaultRequest } from './faults.ts';
 import { createMarket, type Market } from './market.ts';
@@ -190,7 +191,7 @@ function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE'
-        ? new LocalStackError('EXCHANGE_PORT_IN_USE', `port ${port} on 127.0.0.1 is in use; pick another with --port or EXCHANGE_PORT`)
+        ? portInUse(port, 'EXCHANGE_PORT (or --port)')
         : error);
     });
     server.listen(port, '127.0.0.1', () => {

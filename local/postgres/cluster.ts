@@ -2,9 +2,9 @@
 // refuses to run as root, so when we are root every server binary runs as the `postgres` user.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { LocalStackError } from '../errors.ts';
+import { assertPortFree } from '../process.ts';
 import type { PostgresInstall } from './binaries.ts';
 
 export interface ClusterSpec {
@@ -36,7 +36,7 @@ export async function ensureCluster(install: PostgresInstall, spec: ClusterSpec)
   writeSettings(spec);
   let started = false;
   if (!isRunning(install, spec)) {
-    await assertPortFree(spec);
+    await assertPortFree(spec.port, spec.portVariable);
     startServer(install, spec);
     started = true;
   }
@@ -122,21 +122,6 @@ function startServer(install: PostgresInstall, spec: ClusterSpec): void {
     throw new LocalStackError(
       'CLUSTER_START_FAILED',
       `pg_ctl start failed for ${dataDir(spec)} (log: ${spec.logFile}): ${result.output}`,
-    );
-  }
-}
-
-async function assertPortFree(spec: ClusterSpec): Promise<void> {
-  const free = await new Promise<boolean>((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(spec.port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-  if (!free) {
-    throw new LocalStackError(
-      'PORT_IN_USE',
-      `port ${spec.port} is already in use on 127.0.0.1; stop what listens there or set ${spec.portVariable} to another port`,
-      2,
     );
   }
 }

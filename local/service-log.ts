@@ -1,0 +1,46 @@
+// Per-service log files (.local/logs/<service>.log): timestamped lines from in-process services,
+// raw output from child processes, and the tail a dead service is reported with.
+import { closeSync, createWriteStream, mkdirSync, openSync, readSync, statSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { logFile } from './paths.ts';
+
+export interface ServiceLog {
+  path: string;
+  /** Appends one line, prefixed with an ISO timestamp. */
+  write(line: string): void;
+  /** The underlying stream, for piping a child's output into the same file. */
+  stream: WriteStream;
+  close(): Promise<void>;
+}
+
+/** Opens `.local/logs/<service>.log` for appending (created with its folder when missing). */
+export function openServiceLog(service: string, path = logFile(service)): ServiceLog {
+  mkdirSync(dirname(path), { recursive: true });
+  const stream = createWriteStream(path, { flags: 'a' });
+  return {
+    path,
+    stream,
+    write: (line) => void stream.write(`${new Date().toISOString()} ${line}\n`),
+    close: () => new Promise((resolve) => stream.end(() => resolve())),
+  };
+}
+
+/** The last `lines` lines of a file (reading at most its last 64 KiB); [] when it is missing or empty. */
+export function tailLines(path: string, lines = 20): string[] {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = statSync(path).size;
+    const length = Math.min(size, 64 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const text = buffer.toString('utf8').replace(/\s+$/, '');
+    return text === '' ? [] : text.split('\n').slice(-lines);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,57 @@
+// Watches the local cluster npm start runs: a postmaster that disappears is reported with the tail of
+// its log and started again (with backoff), so Realtime and the functions reconnect to it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { backoffDelay } from '../../supabase/functions/_shared/backoff.ts';
+import { ensureCluster, type ClusterSpec } from '../postgres/cluster.ts';
+import type { PostgresInstall } from '../postgres/binaries.ts';
+import { tailLines } from '../service-log.ts';
+import type { ChildExit } from '../supervised-child.ts';
+
+export interface ClusterWatch {
+  state(): 'up' | 'restarting';
+  stop(): void;
+}
+
+export function watchCluster(
+  install: PostgresInstall,
+  spec: ClusterSpec,
+  onUnexpectedExit: (exit: ChildExit) => void,
+  isShuttingDown: () => boolean,
+  intervalMs = 2_000,
+): ClusterWatch {
+  let state: 'up' | 'restarting' = 'up';
+  let attempts = 0;
+  let timer: NodeJS.Timeout;
+  let stopped = false;
+  const check = async () => {
+    if (stopped || isShuttingDown()) return;
+    if (postmasterAlive(spec)) {
+      state = 'up';
+      attempts = 0;
+    } else {
+      const restartInMs = backoffDelay(attempts++);
+      if (state === 'up') onUnexpectedExit({ name: 'postgres', code: null, signal: null, logPath: spec.logFile, tail: tailLines(spec.logFile), restartInMs });
+      state = 'restarting';
+      await new Promise((resolve) => setTimeout(resolve, restartInMs));
+      if (!stopped && !isShuttingDown()) await ensureCluster(install, spec).catch(() => undefined);
+    }
+    if (!stopped) timer = setTimeout(() => void check(), intervalMs);
+  };
+  timer = setTimeout(() => void check(), intervalMs);
+  return { state: () => state, stop: () => {
+    stopped = true;
+    clearTimeout(timer);
+  } };
+}
+
+/** Whether the process named on the first line of data/postmaster.pid is alive. */
+export function postmasterAlive(spec: ClusterSpec): boolean {
+  try {
+    const pid = Number(readFileSync(join(spec.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,95 @@
+// The dashboard: rebuilt when its sources changed since the last build (a hash of them is kept next
+// to the build), then served by adapter-node's server as a supervised child on APP_PORT.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { LocalStackError } from '../errors.ts';
+import { projectRoot } from '../paths.ts';
+import { runCommand } from '../process.ts';
+import { openServiceLog, tailLines } from '../service-log.ts';
+import { superviseChild, type ChildExit, type SupervisedChild } from '../supervised-child.ts';
+
+const APP = join(projectRoot, 'app');
+const BUILD = join(APP, 'build');
+const HASH_FILE = join(BUILD, '.source-hash');
+/** Everything the build reads besides node_modules. */
+const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'tsconfig.json', 'package.json', '../package-lock.json'];
+
+/** Why the dashboard must be built ('missing', 'sources changed'), or undefined when the build is current. */
+export function buildNeeded(appDir = APP): string | undefined {
+  const hashFile = join(appDir, 'build', '.source-hash');
+  if (!existsSync(join(appDir, 'build', 'index.js')) || !existsSync(hashFile)) return 'no build yet';
+  return readFileSync(hashFile, 'utf8').trim() === sourceHash(appDir) ? undefined : 'sources changed since the last build';
+}
+
+/** Builds the dashboard (output to the `build` service log) and records the sources it was built from. */
+export async function buildDashboard(logPath: string): Promise<void> {
+  const log = openServiceLog('build', logPath);
+  const hash = sourceHash(APP);
+  const result = await runCommand('npm', ['run', '-s', 'build', '-w', 'app'], { cwd: projectRoot, quiet: true });
+  log.stream.write(result.output);
+  await log.close();
+  if (result.status !== 0) {
+    throw new LocalStackError('BUILD_FAILED', `the dashboard build failed (exit ${result.status}). Last lines of ${logPath}:\n${tailLines(logPath, 30).map((line) => `  | ${line}`).join('\n')}`);
+  }
+  writeFileSync(HASH_FILE, `${hash}\n`);
+}
+
+export interface DashboardServerOptions {
+  port: number;
+  databaseUrl: string;
+  apiUrl: string;
+  anonKey: string;
+  logPath: string;
+  onUnexpectedExit: (exit: ChildExit) => void;
+  isShuttingDown: () => boolean;
+}
+
+export function serveDashboard(options: DashboardServerOptions): { url: string; child: SupervisedChild } {
+  const url = `http://127.0.0.1:${options.port}/`;
+  const child = superviseChild({
+    name: 'dashboard',
+    command: process.execPath,
+    args: [BUILD],
+    cwd: projectRoot,
+    env: {
+      ...process.env, HOST: '127.0.0.1', PORT: String(options.port), DATABASE_URL: options.databaseUrl,
+      SUPABASE_URL: options.apiUrl, SUPABASE_ANON_KEY: options.anonKey, SHUTDOWN_TIMEOUT: '2',
+    },
+    logPath: options.logPath,
+    ready: () => answers(url, 30_000),
+    onUnexpectedExit: options.onUnexpectedExit,
+    isShuttingDown: options.isShuttingDown,
+  });
+  return { url, child };
+}
+
+/** A hash of every source file's path and content, so a checkout that only touches mtimes is not a change. */
+export function sourceHash(appDir: string): string {
+  const hash = createHash('sha256');
+  for (const source of SOURCES) {
+    for (const file of filesUnder(join(appDir, source))) {
+      hash.update(`${relative(appDir, file)}\0`);
+      hash.update(readFileSync(file));
+      hash.update('\0');
+    }
+  }
+  return hash.digest('hex');
+}
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => filesUnder(join(path, entry.name)));
+}
+
+async function answers(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
