@@ -2,8 +2,16 @@
 // browser download cannot work here). Installed with apt-get when root; otherwise the exact command.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** What works as root on this kind of machine (docs: local-stack-facts). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Debian's Chromium; playwright-core gives every launch a fresh temporary --user-data-dir of its own. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
 
 /** True when Chromium is (now) installed; false, after printing what to run, when it cannot be. */
 export function ensureChromium(log: (line: string) => void = console.log): boolean {

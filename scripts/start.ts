@@ -68,8 +68,10 @@ runMain(async () => {
 
 async function startStack(config: StackConfig): Promise<void> {
   const local = !config.externalApi;
+  // Every port this run will open, checked before anything starts (the cluster checks its own).
   if (local) await assertPortFree(config.ports.api, PORT_VARIABLES.api);
   await assertPortFree(config.ports.app, 'APP_PORT');
+  if (local && (config.feed.kind === 'simulated' || config.feed.kind === 'replay')) await assertPortFree(config.ports.exchange, PORT_VARIABLES.exchange);
   const databaseUrl = await startDatabase(config);
   const db = postgres(databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   databaseClient = db;

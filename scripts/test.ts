@@ -1,5 +1,6 @@
 // npm test — every suite against a throwaway cluster: typecheck, pgTAP (pg_prove over
-// supabase/tests) and the TypeScript suites (vitest). Ends with one line "tests: N passed, N failed".
+// supabase/tests), the TypeScript suites (vitest), the dashboard's, then npm start itself on a fresh
+// clone. Ends with one line "tests: N passed, N failed, N skipped".
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { runCommand } from '../local/process.ts';
 import { countDenoTest, countPgProve } from '../local/test-tally.ts';
 import { parseCli, requireKnown, runMain } from './cli.ts';
 
-const SUITES = ['typecheck', 'deno', 'pgtap', 'vitest', 'app'] as const;
+const SUITES = ['typecheck', 'deno', 'pgtap', 'vitest', 'app', 'start'] as const;
 type Suite = (typeof SUITES)[number];
 
 const USAGE = `usage: npm test [-- --suite <${SUITES.join('|')}> ...]
@@ -52,6 +53,7 @@ runMain(async () => {
   } finally {
     cluster?.dispose();
   }
+  if (chosen.includes('start')) tallies.push(await runStartSuite());
   printSummary(tallies);
   if (tallies.some((t) => t.failed > 0)) throw new LocalStackError('TESTS_FAILED', 'some tests failed (see above)');
 });
@@ -97,7 +99,13 @@ async function runAppSuites(url: string): Promise<Tally[]> {
   return [checked, { ...tests, suite: 'app' }];
 }
 
-async function runVitest(url: string, config?: string, title = 'TypeScript suites (vitest)'): Promise<Tally> {
+/** npm start itself, on a fresh clone of this repository (it brings up its own cluster and browser). */
+async function runStartSuite(): Promise<Tally> {
+  ensureChromium();
+  return { ...(await runVitest(undefined, join(projectRoot, 'tests', 'start', 'vitest.config.ts'), 'npm start on a fresh clone (vitest)')), suite: 'start' };
+}
+
+async function runVitest(url: string | undefined, config?: string, title = 'TypeScript suites (vitest)'): Promise<Tally> {
   console.log(`\n== ${title}`);
   const dir = mkdtempSync(join(tmpdir(), 'candlestream-vitest-'));
   const report = join(dir, 'report.json');
@@ -105,7 +113,7 @@ async function runVitest(url: string, config?: string, title = 'TypeScript suite
     const result = await runCommand(
       join(projectRoot, 'node_modules', '.bin', 'vitest'),
       ['run', ...(config ? ['--config', config] : []), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
-      { cwd: projectRoot, env: { ...process.env, CANDLESTREAM_TEST_DATABASE_URL: url, ...(process.stdout.isTTY ? {} : { NO_COLOR: '1' }) } },
+      { cwd: projectRoot, env: { ...process.env, ...(url ? { CANDLESTREAM_TEST_DATABASE_URL: url } : {}), ...(process.stdout.isTTY ? {} : { NO_COLOR: '1' }) } },
     );
     try {
       const json = JSON.parse(readFileSync(report, 'utf8')) as {

@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH } from '../../local/chromium.ts';
-import { appDir, buildDashboard, launchChromium, startDashboard, waitFor, type DashboardStack } from './support/dashboard-stack.ts';
+import { CHROMIUM_PATH, launchChromium } from '../../local/chromium.ts';
+import { appDir, buildDashboard, startDashboard, waitFor, type DashboardStack } from './support/dashboard-stack.ts';
 import { ingestCandles, removeSymbol, syntheticCandles, type SeedCandle } from './support/market.ts';
 
 const artifacts = resolve(appDir, '..', 'tests', 'artifacts');

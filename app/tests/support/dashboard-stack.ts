@@ -1,21 +1,16 @@
 // The built dashboard on a stack of its own, shared by the browser suite and `npm run bench -- chart`:
 // `vite build`, a gateway with the Realtime stand-in, the adapter-node server against a database, and
-// Debian's Chromium driven by playwright-core.
+// Chromium (local/chromium.ts) opens it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_PATH } from '../../../local/chromium.ts';
 import { startGateway } from '../../../local/gateway.ts';
 import { signRoleKey } from '../../../local/keys.ts';
 import { freePort } from '../../../local/process.ts';
 import { startRealtime, type RealtimeServer } from '../../../local/realtime/server.ts';
 
 export const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** How Chromium runs here (see ../shared/docs/local-stack-facts.md). */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export interface DashboardStack {
   /** The app's origin, e.g. http://127.0.0.1:41234. */
@@ -90,11 +85,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     throw error;
   }
   return stack;
-}
-
-/** Debian's Chromium; playwright-core gives every launch a fresh temporary --user-data-dir of its own. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
 
 /** Polls `check` every 100 ms until it holds; rejects after `timeoutMs`. */
