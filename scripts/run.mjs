@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Entry point behind every npm script: makes sure npm dependencies are installed (a fresh clone has
 // none, and tsx is one of them), then runs scripts/<name>.ts under tsx with the remaining arguments.
+// package.json runs it with `exec`, so npm's child is this process rather than a shell: npm forwards
+// SIGTERM to its child, and a shell in between would die of it and leave the script running.
 import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { existsSync, readFileSync, statSync } from 'node:fs';

@@ -12,7 +12,7 @@ import { ensureLocalKeys } from '../local/keys.ts';
 import { startNetWorker } from '../local/net-worker.ts';
 import { logFile, stateDir } from '../local/paths.ts';
 import { ensureCluster, stopCluster } from '../local/postgres/cluster.ts';
-import { devClusterSpec } from '../local/postgres/dev-cluster.ts';
+import { reachableDevClusterSpec } from '../local/postgres/dev-cluster.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
 import { assertPortFree } from '../local/process.ts';
 import { startRealtime, type RealtimeServer } from '../local/realtime/server.ts';
@@ -52,6 +52,9 @@ const progress = createProgress();
 const parts: Part[] = [];
 let shuttingDown = false;
 const isShuttingDown = () => shuttingDown;
+
+// A console that went away (the terminal closed, a pipe's reader exited) must not crash the shutdown.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 
 runMain(async () => {
   // Ctrl-C reaches every process of the group (npm, this script, the children) at once: the first
@@ -123,7 +126,7 @@ async function startDatabase(config: StackConfig): Promise<string> {
     return config.databaseUrl;
   }
   const install = ensurePostgres();
-  const spec = devClusterSpec();
+  const spec = reachableDevClusterSpec(process.env, (line) => progress.step('postgres', line));
   const state = await progress.run('postgres', 'starting the local cluster', () => ensureCluster(install, spec),
     (s) => `${s.created ? 'created' : s.started ? 'started' : 'already running (left running on exit)'} .local/postgres on port ${spec.port}; log ${spec.logFile}`);
   if (state.started) {

@@ -129,7 +129,7 @@ function startServer(install: PostgresInstall, spec: ClusterSpec): void {
 let serverUser: { uid: number; gid: number } | null | undefined;
 
 /** The uid/gid of `postgres` when we run as root (and must hand files over), else null. */
-function serverUserIds(): { uid: number; gid: number } | null {
+export function serverUserIds(): { uid: number; gid: number } | null {
   if (serverUser !== undefined) return serverUser;
   if (process.getuid?.() !== 0) return (serverUser = null);
   try {
@@ -151,10 +151,14 @@ function giveToServerUser(path: string): void {
   else chownSync(path, ids.uid, ids.gid);
 }
 
+/** Whether the server's user can reach dir (always, when we are not root and the server runs as us). */
+export function serverUserCanReach(dir: string): boolean {
+  return !serverUserIds() || spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]).status === 0;
+}
+
 /** The server runs as `postgres`: every folder above its data directory must let that user through. */
 function assertServerUserCanReach(dir: string): void {
-  if (!serverUserIds()) return;
-  if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]).status === 0) return;
+  if (serverUserCanReach(dir)) return;
   throw new LocalStackError(
     'STATE_DIR_UNREACHABLE',
     `the postgres user cannot reach ${dir}; make the folders above it traversable (chmod o+x) or set CANDLESTREAM_STATE_DIR elsewhere`,

@@ -1,10 +1,10 @@
 // `npm start` itself, as a newcomer runs it: a fresh clone of this repository in a temp folder, the
 // simulated feed on free ports, then Ctrl-C. Runs as its own suite (npm test -- --suite start).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, launchChromium } from '../../local/chromium.ts';
@@ -31,8 +31,7 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
 
   beforeAll(async () => {
     clone = join(mkdtempSync(join(tmpdir(), 'candlestream-start-')), 'candlestream');
-    const cloned = spawnSync('git', ['clone', '--quiet', '--no-hardlinks', projectRoot, clone], { encoding: 'utf8' });
-    if (cloned.status !== 0) throw new Error(`git clone failed: ${cloned.stderr}`);
+    cloneWorkingTree(projectRoot, clone);
     ports = { API_PORT: String(await freePort()), DB_PORT: String(await freePort()), EXCHANGE_PORT: String(await freePort()), APP_PORT: String(await freePort()) };
   });
 
@@ -40,7 +39,10 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     // Whatever a failed test left running: the process groups, then the clone's cluster.
     for (const run of runs) if (run.exitCode() === undefined) run.kill('SIGKILL');
     if (clone) {
-      stopCluster(ensurePostgres(), devClusterSpec({ CANDLESTREAM_STATE_DIR: join(clone, '.local'), DB_PORT: ports.DB_PORT }));
+      const spec = devClusterSpec({ CANDLESTREAM_STATE_DIR: join(clone, '.local'), DB_PORT: ports.DB_PORT });
+      stopCluster(ensurePostgres(), spec);
+      // As root the cluster lives outside the clone (the postgres user cannot enter a private temp folder).
+      if (!spec.dir.startsWith(clone)) rmSync(spec.dir, { recursive: true, force: true });
       rmSync(join(clone, '..'), { recursive: true, force: true });
     }
   });
@@ -98,7 +100,7 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
       await expect.poll(() => page.textContent('[data-testid="stream-status"]'), { timeout: 15_000 }).toBe('simulated');
       // The simulator moves the price every second: the page must follow the table.
       await expect.poll(async () => {
-        const [newest] = await sql`select close::float8 as close from public.live_candles_1m where symbol = 'BTCUSDT' order by open_time desc limit 1`;
+        const [newest] = await sql`select close::float8 as close from public.live_candles_1m where symbol = 'BTCUSDT' order by "timestamp" desc limit 1`;
         const shown = Number((await page.textContent('[data-testid="last-price"]'))?.replace(/[^\d.]/g, ''));
         return shown === newest?.close;
       }, { timeout: 20_000, interval: 200 }).toBe(true);
@@ -153,6 +155,25 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     expect(argument.output()).toContain('usage: npm start');
   }, 60_000);
 });
+
+/**
+ * A fresh clone of the repository with the working tree's uncommitted changes and new files on top,
+ * so the suite tests what is on disk (on CI, a clean checkout, the two are the same).
+ */
+function cloneWorkingTree(from: string, to: string): void {
+  const git = (args: string[], cwd = from, input?: Buffer) => {
+    const result = spawnSync('git', args, { cwd, input, maxBuffer: 256 * 1024 * 1024 });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${result.stderr.toString()}`);
+    return result.stdout;
+  };
+  git(['clone', '--quiet', '--no-hardlinks', from, to]);
+  const changes = git(['diff', 'HEAD', '--binary']);
+  if (changes.length > 0) git(['apply', '--whitespace=nowarn', '-'], to, changes);
+  for (const file of git(['ls-files', '--others', '--exclude-standard', '-z']).toString().split('\0').filter(Boolean)) {
+    mkdirSync(dirname(join(to, file)), { recursive: true });
+    copyFileSync(join(from, file), join(to, file));
+  }
+}
 
 interface StartRun {
   pid: number;
@@ -215,7 +236,8 @@ function startRun(cwd: string, env: Record<string, string>, args: string[]): Sta
 
 /** Stops a ready run with `stop` and checks it exited 0 leaving no process (postgres included) and no port. */
 async function expectCleanStop(run: StartRun, stop: () => void, clone: string): Promise<void> {
-  const postmaster = processTree([1]).find((pid) => commandLine(pid).includes(join(clone, '.local', 'postgres', 'data')) && commandLine(pid).includes(' -D '));
+  const dataDir = join(devClusterSpec({ CANDLESTREAM_STATE_DIR: join(clone, '.local') }).dir, 'data');
+  const postmaster = processTree([1]).find((pid) => commandLine(pid).endsWith(` -D ${dataDir}`));
   expect(postmaster, 'the clone\'s postmaster').toBeDefined();
   const pids = [...processTree([run.pid]), ...processTree([postmaster!])];
   const ports = listeningPorts(pids);
