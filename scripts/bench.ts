@@ -6,6 +6,7 @@ import { benchChart } from '../bench/chart.ts';
 import { benchIngest } from '../bench/ingest.ts';
 import { benchPipeline } from '../bench/pipeline.ts';
 import { benchRealtime } from '../bench/realtime.ts';
+import { benchStart } from '../bench/start.ts';
 import { formatTable, writeResults, type BenchContext, type Metric } from '../bench/metrics.ts';
 import { prepareDatabase } from '../local/database.ts';
 import { projectRoot } from '../local/paths.ts';
@@ -18,6 +19,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<Metric[]>> = {
   pipeline: benchPipeline,
   realtime: benchRealtime,
   chart: benchChart,
+  start: benchStart,
 };
 
 const USAGE = `usage: npm run bench [-- <scenario>...] [--quick]

@@ -1,0 +1,61 @@
+// Benchmark: how long `npm start` takes to print "ready:" — once cold (a state folder of its own with
+// no cluster, keys or Deno cache yet), then warm (the same folder again: what every later start costs).
+// FEED=simulated so the figure does not depend on reaching Binance; free ports, so a running stack
+// is not disturbed. The dashboard build is the project's own (built first if it is stale).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../local/paths.ts';
+import { stopCluster } from '../local/postgres/cluster.ts';
+import { devClusterSpec } from '../local/postgres/dev-cluster.ts';
+import { ensurePostgres } from '../local/postgres/packages.ts';
+import { freePort } from '../local/process.ts';
+import type { BenchContext, Metric } from './metrics.ts';
+
+export async function benchStart(ctx: BenchContext): Promise<Metric[]> {
+  mkdirSync(join(projectRoot, '.local'), { recursive: true });
+  const stateDir = mkdtempSync(join(projectRoot, '.local', 'bench-start-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, CANDLESTREAM_STATE_DIR: stateDir, FEED: 'simulated',
+    API_PORT: String(await freePort()), DB_PORT: String(await freePort()), EXCHANGE_PORT: String(await freePort()), APP_PORT: String(await freePort()),
+  };
+  for (const name of ['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_ROLE_KEY']) delete env[name];
+  try {
+    const cold = await timeToReady(env);
+    ctx.log(`start: cold (new cluster, keys, Deno cache) ready in ${cold.toFixed(1)} s`);
+    const warm = await timeToReady(env);
+    ctx.log(`start: warm (same .local) ready in ${warm.toFixed(1)} s`);
+    return [
+      { name: 'start_ready_s_warm', value: warm, unit: 's', goal: '<= 30' },
+      { name: 'start_ready_s_cold', value: cold, unit: 's' },
+    ];
+  } finally {
+    const spec = devClusterSpec(env);
+    stopCluster(ensurePostgres(), spec);
+    rmSync(spec.dir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/** Seconds from spawning `npm start` to its "ready:" line; then stops it with SIGTERM and waits for the exit. */
+function timeToReady(env: NodeJS.ProcessEnv): Promise<number> {
+  const startedAt = performance.now();
+  const child = spawn('npm', ['start'], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    let readyAfter: number | undefined;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (readyAfter === undefined && /^ready: /m.test(output)) {
+        readyAfter = (performance.now() - startedAt) / 1000;
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      if (readyAfter !== undefined && code === 0) resolve(readyAfter);
+      else reject(new Error(`npm start ${readyAfter === undefined ? 'never printed ready:' : `exited ${code} on SIGTERM`}:\n${output}`));
+    });
+  });
+}
