@@ -35,7 +35,7 @@ Ctrl-C (or SIGTERM) stops everything. Environment (see the README's Configuratio
   API_PORT       API gateway (Realtime, functions, /health), default 54321
   DB_PORT        local Postgres, default 54322
   EXCHANGE_PORT  exchange simulator, default 54329
-  APP_PORT       dashboard, default 54323
+  APP_PORT       dashboard, default 54330
   DATABASE_URL   use this Postgres instead of a local cluster
   SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY   use this Supabase API instead of the local one`;
 

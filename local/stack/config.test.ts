@@ -10,7 +10,7 @@ const DB = 'postgresql://postgres:pw@db.abc.supabase.co:5432/postgres';
 describe('readStackConfig', () => {
   it('defaults to every local service on supabase start\'s ports, FEED=auto and BTCUSDT', () => {
     expect(readStackConfig({})).toEqual({
-      ports: { api: 54321, db: 54322, exchange: 54329, app: 54323 }, feed: { kind: 'auto' }, symbols: ['BTCUSDT'],
+      ports: { api: 54321, db: 54322, exchange: 54329, app: 54330 }, feed: { kind: 'auto' }, symbols: ['BTCUSDT'],
     });
   });
 

@@ -6,7 +6,8 @@ import { LocalStackError } from '../errors.ts';
 import { parsePort } from '../postgres/dev-cluster.ts';
 import { stackPorts, type StackPorts } from '../stack-config.ts';
 
-export const DEFAULT_APP_PORT = 54323;
+// Outside `supabase start`'s ports (54320-54329), so the dashboard can run beside it.
+export const DEFAULT_APP_PORT = 54330;
 export const DEFAULT_SYMBOLS = ['BTCUSDT'];
 
 export type FeedChoice = { kind: 'auto' } | { kind: 'binance' } | { kind: 'simulated' } | { kind: 'replay'; csvPath: string };

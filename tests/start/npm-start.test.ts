@@ -1,7 +1,7 @@
 // `npm start` itself, as a newcomer runs it: a fresh clone of this repository in a temp folder, the
 // simulated feed on free ports, then Ctrl-C. Runs as its own suite (npm test -- --suite start).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -118,6 +118,30 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     await run.waitFor(/^! dashboard was killed by SIGKILL; restarting in [\d.]+ s\. Last lines of \S+dashboard\.log:\n {2}\| /m, 10_000);
     await expect.poll(() => fetch(`http://127.0.0.1:${ports.APP_PORT}/`).then((r) => r.status, () => 0), { timeout: 30_000 }).toBe(200);
   }, 45_000);
+
+  it('uses an external database and API instead of starting its own, serving only the dashboard', async () => {
+    const keys = JSON.parse(readFileSync(join(clone, '.local', 'keys.json'), 'utf8')) as { anonKey: string; serviceRoleKey: string };
+    const api = `http://127.0.0.1:${ports.API_PORT}`;
+    const appPort = String(await freePort());
+    const run = start({
+      FEED: '', APP_PORT: appPort, API_PORT: String(await freePort()), DB_PORT: String(await freePort()), EXCHANGE_PORT: String(await freePort()),
+      DATABASE_URL: `postgresql://postgres:postgres@127.0.0.1:${ports.DB_PORT}/postgres`,
+      SUPABASE_URL: api, SUPABASE_ANON_KEY: keys.anonKey, SUPABASE_SERVICE_ROLE_KEY: keys.serviceRoleKey,
+    });
+    await run.waitFor(/^ready: /m, 60_000);
+    const out = run.output();
+    expect(out).toMatch(/^postgres +using DATABASE_URL \(postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres\); no local cluster$/m);
+    for (const step of ['keys', 'feed', 'gateway', 'functions']) expect(out, `no ${step} of its own`).not.toMatch(new RegExp(`^${step} `, 'm'));
+    expect(out).toContain(`  API        ${api}\n`);
+    expect(out).toMatch(/^watchdog +.*a stream is already running/m);
+    const html = await (await fetch(`http://127.0.0.1:${appPort}/`)).text();
+    expect(html).toContain(keys.anonKey);
+    expect(html).not.toContain(keys.serviceRoleKey);
+    run.kill('SIGINT');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    // The stack it borrowed from is untouched.
+    expect((await fetch(`${api}/health`)).status).toBe(200);
+  }, 90_000);
 
   it('stops every child and the cluster on Ctrl-C, exits 0, and leaves no process or listening port', async () => {
     await expectCleanStop(runs[0]!, () => runs[0]!.kill('SIGINT'), clone);
