@@ -32,9 +32,7 @@ export async function prepareDatabase(url: string, log: (line: string) => void =
 export async function bootstrapDatabase(url: string): Promise<boolean> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const [admin] = await sql<{ comment: string | null }[]>`
-      select shobj_description(oid, 'pg_authid') as comment from pg_roles where rolname = 'supabase_admin'`;
-    if (admin && admin.comment !== BOOTSTRAP_MARK) return false;
+    if (await isRealSupabase(sql)) return false;
     await sql.unsafe(readFileSync(join(projectRoot, 'local', 'bootstrap', 'supabase.sql'), 'utf8'));
     await sql.unsafe(`comment on role supabase_admin is '${BOOTSTRAP_MARK}'`);
     return true;
@@ -43,6 +41,13 @@ export async function bootstrapDatabase(url: string): Promise<boolean> {
   } finally {
     await sql.end();
   }
+}
+
+/** Whether the database is a real Supabase one: it has a `supabase_admin` role our bootstrap did not make. */
+export async function isRealSupabase(sql: postgres.Sql): Promise<boolean> {
+  const [admin] = await sql<{ comment: string | null }[]>`
+    select shobj_description(oid, 'pg_authid') as comment from pg_roles where rolname = 'supabase_admin'`;
+  return admin !== undefined && admin.comment !== BOOTSTRAP_MARK;
 }
 
 /** Applies pending migrations with `supabase db push --db-url`; says how many it applied. */

@@ -17,6 +17,8 @@ export interface ServiceLog {
 export function openServiceLog(service: string, path = logFile(service)): ServiceLog {
   mkdirSync(dirname(path), { recursive: true });
   const stream = createWriteStream(path, { flags: 'a' });
+  // A late line from a stopping child (after close) or a full disk must not crash the stack.
+  stream.on('error', () => {});
   return {
     path,
     stream,
@@ -43,4 +45,9 @@ export function tailLines(path: string, lines = 20): string[] {
   } finally {
     closeSync(fd);
   }
+}
+
+/** "Last lines of <path>:" and the lines, indented: how a dead or failed service is shown. */
+export function describeTail(path: string, lines = tailLines(path)): string {
+  return [`Last lines of ${path}:`, ...(lines.length ? lines : ['(empty log)']).map((line) => `  | ${line}`)].join('\n');
 }

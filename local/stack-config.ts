@@ -8,7 +8,7 @@ export interface StackPorts {
   exchange: number;
 }
 
-export const PORT_VARIABLES = { api: 'API_PORT', db: 'DB_PORT', exchange: 'EXCHANGE_PORT' } as const;
+export const PORT_VARIABLES = { api: 'API_PORT', db: 'DB_PORT', exchange: 'EXCHANGE_PORT', app: 'APP_PORT' } as const;
 
 export function stackPorts(env: NodeJS.ProcessEnv = process.env): StackPorts {
   return {

@@ -47,6 +47,7 @@ export function superviseChild(options: SupervisedChildOptions): SupervisedChild
   let restarts = 0;
   let stopped = false;
   let restartTimer: NodeJS.Timeout | undefined;
+  let drained: Promise<unknown> = Promise.resolve();
   const log = openServiceLog(options.name, options.logPath);
 
   const launch = (): Promise<boolean> => {
@@ -57,6 +58,8 @@ export function superviseChild(options: SupervisedChildOptions): SupervisedChild
     current.stderr?.pipe(log.stream, { end: false });
     current.once('error', (error) => log.write(`could not start: ${error.message}`));
     current.once('exit', (code, signal) => onExit(current, code, signal));
+    // 'close' comes after 'exit' once the output pipes are drained into the log.
+    drained = new Promise((resolve) => current.once('close', resolve));
     const exited = new Promise<boolean>((resolve) => current.once('exit', () => resolve(false)));
     return Promise.race([options.ready(current), exited]).then((up) => {
       if (up && child === current && state !== 'stopped') {
@@ -70,12 +73,15 @@ export function superviseChild(options: SupervisedChildOptions): SupervisedChild
   const onExit = (exited: ChildProcess, code: number | null, signal: NodeJS.Signals | null) => {
     log.write(`exited (${signal ?? `code ${code}`})`);
     if (exited !== child || stopped) return;
-    if (options.isShuttingDown?.()) return void (state = 'stopped');
+    const halted = () => stopped || (options.isShuttingDown?.() ?? false);
+    if (halted()) return void (state = 'stopped');
     const restartInMs = backoffDelay(restarts++);
     state = 'restarting';
     // The log stream may still hold the child's last lines: report once they are on disk.
-    log.stream.write('', () => options.onUnexpectedExit({ name: options.name, code, signal, logPath: log.path, tail: tailLines(log.path), restartInMs }));
-    restartTimer = setTimeout(() => void (!stopped && launch()), restartInMs);
+    log.stream.write('', () => {
+      if (!halted()) options.onUnexpectedExit({ name: options.name, code, signal, logPath: log.path, tail: tailLines(log.path), restartInMs });
+    });
+    restartTimer = setTimeout(() => void (!halted() && launch()), restartInMs);
   };
 
   return {
@@ -87,6 +93,7 @@ export function superviseChild(options: SupervisedChildOptions): SupervisedChild
       state = 'stopped';
       clearTimeout(restartTimer);
       await stopChild(child);
+      await drained;
       await log.close();
     },
   };

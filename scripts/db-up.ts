@@ -1,7 +1,7 @@
 // npm run db:up — creates, starts, bootstraps and migrates the local cluster (idempotent), or with
 // DATABASE_URL set migrates that database instead; prints DATABASE_URL=... either way.
 import { ensureCluster } from '../local/postgres/cluster.ts';
-import { reachableDevClusterSpec } from '../local/postgres/dev-cluster.ts';
+import { prepareDevClusterSpec } from '../local/postgres/dev-cluster.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
 import { prepareDatabase, redact } from '../local/database.ts';
 import { parseCli, runMain } from './cli.ts';
@@ -23,7 +23,7 @@ runMain(async () => {
     return;
   }
   const install = ensurePostgres();
-  const spec = reachableDevClusterSpec(process.env, (line) => console.log(`postgres: ${line}`));
+  const spec = prepareDevClusterSpec(process.env, (line) => console.log(`postgres: ${line}`));
   const state = await ensureCluster(install, spec);
   console.log(`postgres: cluster ${state.created ? 'created' : 'exists'} in ${spec.dir}, ${state.started ? 'started' : 'already running'} on port ${spec.port}`);
   await prepareDatabase(state.url);

@@ -18,6 +18,8 @@ export interface FunctionsHostOptions {
   /** How an unexpected exit is reported; default: one line through `log`. */
   onUnexpectedExit?: (exit: ChildExit) => void;
   isShuttingDown?: () => boolean;
+  /** Called with the host as soon as its processes are spawned, before they are ready: a shutdown meanwhile must stop them. */
+  onSpawned?: (host: FunctionsHost) => void;
   functionsDir?: string;
 }
 
@@ -54,14 +56,15 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     });
     served.set(name, { port, child });
   }
-  await Promise.all([...served.values()].map((fn) => fn.child.started));
-
-  return {
+  const host: FunctionsHost = {
     names: () => [...served.keys()],
     portOf: (name) => (served.get(name)?.child.state() === 'up' ? served.get(name)?.port : undefined),
     status: () => Object.fromEntries([...served].map(([name, fn]) => [name, fn.child.state()])),
     stop: async () => void (await Promise.all([...served.values()].map((fn) => fn.child.stop()))),
   };
+  options.onSpawned?.(host);
+  await Promise.all([...served.values()].map((fn) => fn.child.started));
+  return host;
 }
 
 /** Function folders: every folder with an index.ts, except shared code (`_shared`, any `_` prefix). */

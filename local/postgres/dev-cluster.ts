@@ -29,7 +29,7 @@ export function devClusterSpec(env: NodeJS.ProcessEnv = process.env): ClusterSpe
  * The spec, after moving a not-yet-created cluster where the server's user can reach it when it
  * cannot reach .local (root only). Says where it went through `note`.
  */
-export function reachableDevClusterSpec(env: NodeJS.ProcessEnv = process.env, note: (line: string) => void = () => {}): ClusterSpec {
+export function prepareDevClusterSpec(env: NodeJS.ProcessEnv = process.env, note: (line: string) => void = () => {}): ClusterSpec {
   const home = join(stateDir(env), 'postgres');
   mkdirSync(dirname(home), { recursive: true });
   if (!serverUserIds() || existsSync(home) || linkTarget(home) || serverUserCanReach(dirname(home))) return devClusterSpec(env);

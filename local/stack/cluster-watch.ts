@@ -10,7 +10,8 @@ import type { ChildExit } from '../supervised-child.ts';
 
 export interface ClusterWatch {
   state(): 'up' | 'restarting';
-  stop(): void;
+  /** Stops watching; resolves once a restart in progress has finished, so a stop after it sticks. */
+  stop(): Promise<void>;
 }
 
 export function watchCluster(
@@ -22,31 +23,45 @@ export function watchCluster(
 ): ClusterWatch {
   let state: 'up' | 'restarting' = 'up';
   let attempts = 0;
-  let timer: NodeJS.Timeout;
+  let timer: NodeJS.Timeout | undefined;
+  let checking: Promise<void> | undefined;
   let stopped = false;
+  const halted = () => stopped || isShuttingDown();
+
   const check = async () => {
-    if (stopped || isShuttingDown()) return;
-    if (postmasterAlive(spec)) {
+    if (isPostmasterAlive(spec)) {
       state = 'up';
       attempts = 0;
-    } else {
-      const restartInMs = backoffDelay(attempts++);
-      if (state === 'up') onUnexpectedExit({ name: 'postgres', code: null, signal: null, logPath: spec.logFile, tail: tailLines(spec.logFile), restartInMs });
-      state = 'restarting';
-      await new Promise((resolve) => setTimeout(resolve, restartInMs));
-      if (!stopped && !isShuttingDown()) await ensureCluster(install, spec).catch(() => undefined);
+      return;
     }
-    if (!stopped) timer = setTimeout(() => void check(), intervalMs);
+    const restartInMs = backoffDelay(attempts++);
+    if (state === 'up') onUnexpectedExit({ name: 'postgres', code: null, signal: null, logPath: spec.logFile, tail: tailLines(spec.logFile), restartInMs });
+    state = 'restarting';
+    await new Promise((resolve) => setTimeout(resolve, restartInMs));
+    if (!halted()) await ensureCluster(install, spec).catch(() => undefined);
   };
-  timer = setTimeout(() => void check(), intervalMs);
-  return { state: () => state, stop: () => {
-    stopped = true;
-    clearTimeout(timer);
-  } };
+  const schedule = () => {
+    timer = setTimeout(() => {
+      if (halted()) return;
+      checking = check().finally(() => {
+        checking = undefined;
+        if (!halted()) schedule();
+      });
+    }, intervalMs);
+  };
+  schedule();
+  return {
+    state: () => state,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await checking;
+    },
+  };
 }
 
 /** Whether the process named on the first line of data/postmaster.pid is alive. */
-export function postmasterAlive(spec: ClusterSpec): boolean {
+export function isPostmasterAlive(spec: ClusterSpec): boolean {
   try {
     const pid = Number(readFileSync(join(spec.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(pid, 0);

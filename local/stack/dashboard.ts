@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { LocalStackError } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
 import { runCommand } from '../process.ts';
-import { openServiceLog, tailLines } from '../service-log.ts';
+import { describeTail, openServiceLog, tailLines } from '../service-log.ts';
 import { superviseChild, type ChildExit, type SupervisedChild } from '../supervised-child.ts';
 
 const APP = join(projectRoot, 'app');
@@ -15,8 +15,8 @@ const HASH_FILE = join(BUILD, '.source-hash');
 /** Everything the build reads besides node_modules. */
 const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'tsconfig.json', 'package.json', '../package-lock.json'];
 
-/** Why the dashboard must be built ('missing', 'sources changed'), or undefined when the build is current. */
-export function buildNeeded(appDir = APP): string | undefined {
+/** Why the dashboard must be built ('no build yet', 'sources changed since the last build'), or undefined when the build is current. */
+export function findBuildReason(appDir = APP): string | undefined {
   const hashFile = join(appDir, 'build', '.source-hash');
   if (!existsSync(join(appDir, 'build', 'index.js')) || !existsSync(hashFile)) return 'no build yet';
   return readFileSync(hashFile, 'utf8').trim() === sourceHash(appDir) ? undefined : 'sources changed since the last build';
@@ -30,7 +30,7 @@ export async function buildDashboard(logPath: string): Promise<void> {
   log.stream.write(result.output);
   await log.close();
   if (result.status !== 0) {
-    throw new LocalStackError('BUILD_FAILED', `the dashboard build failed (exit ${result.status}). Last lines of ${logPath}:\n${tailLines(logPath, 30).map((line) => `  | ${line}`).join('\n')}`);
+    throw new LocalStackError('BUILD_FAILED', `the dashboard build failed (exit ${result.status}). ${describeTail(logPath, tailLines(logPath, 30))}`);
   }
   writeFileSync(HASH_FILE, `${hash}\n`);
 }
@@ -57,7 +57,7 @@ export function serveDashboard(options: DashboardServerOptions): { url: string; 
       SUPABASE_URL: options.apiUrl, SUPABASE_ANON_KEY: options.anonKey, SHUTDOWN_TIMEOUT: '2',
     },
     logPath: options.logPath,
-    ready: () => answers(url, 30_000),
+    ready: () => waitForPage(url, 30_000),
     onUnexpectedExit: options.onUnexpectedExit,
     isShuttingDown: options.isShuttingDown,
   });
@@ -85,7 +85,7 @@ function filesUnder(path: string): string[] {
     .flatMap((entry) => filesUnder(join(path, entry.name)));
 }
 
-async function answers(url: string, timeoutMs: number): Promise<boolean> {
+async function waitForPage(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false)) return true;

@@ -9,6 +9,8 @@ export interface Feed {
   source: 'binance' | 'simulated' | 'replay';
   /** One line for the ready block. */
   label: string;
+  /** What the function streams: SYMBOLS, or the replayed file's symbol. */
+  symbols: string[];
   /** Settings for the function (EXCHANGE_*), empty for Binance's defaults. */
   functionEnv: Record<string, string>;
   health(): Record<string, unknown>;
@@ -18,9 +20,9 @@ export interface Feed {
 const BINANCE_STREAM = 'wss://fstream.binance.com/ws';
 
 export async function startFeed(choice: FeedChoice, port: number, symbols: string[]): Promise<Feed> {
-  if (choice.kind === 'binance' || (choice.kind === 'auto' && (await binanceStreams(symbols[0]!)))) {
+  if (choice.kind === 'binance' || (choice.kind === 'auto' && (await probeBinanceStream(symbols[0]!)))) {
     const label = `binance (USD-M futures, ${BINANCE_STREAM})`;
-    return { source: 'binance', label, functionEnv: {}, health: () => ({ state: 'up', source: 'binance' }), stop: async () => {} };
+    return { source: 'binance', label, symbols, functionEnv: {}, health: () => ({ state: 'up', source: 'binance' }), stop: async () => {} };
   }
   const replay = choice.kind === 'replay' ? choice.csvPath : undefined;
   const simulator = await startExchangeSimulator({ port, ...(replay ? { replay: { csvPath: replay } } : { symbols }) });
@@ -29,6 +31,7 @@ export async function startFeed(choice: FeedChoice, port: number, symbols: strin
   return {
     source,
     label: `${source} (exchange simulator at ${simulator.httpUrl}${replay ? `, replaying ${replay}` : ''}${why})`,
+    symbols: simulator.symbols,
     // The simulator speaks Binance spot's paths; the function's default is futures.
     functionEnv: { EXCHANGE_MARKET: 'spot', EXCHANGE_WS_URL: simulator.wsUrl, EXCHANGE_REST_URL: simulator.httpUrl },
     health: () => ({ state: 'up', source, url: simulator.httpUrl, symbols: simulator.symbols }),
@@ -37,7 +40,7 @@ export async function startFeed(choice: FeedChoice, port: number, symbols: strin
 }
 
 /** True when Binance's kline stream for symbol delivers an event within timeoutMs. */
-export function binanceStreams(symbol: string, timeoutMs = 5_000): Promise<boolean> {
+export function probeBinanceStream(symbol: string, timeoutMs = 5_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new WebSocket(`${BINANCE_STREAM}/${symbol.toLowerCase()}@kline_1m`);
     const finish = (reachable: boolean) => {

@@ -1,5 +1,6 @@
 // The console side of `npm start`: one line per step with how long it took, a heartbeat line every
 // few seconds while a long step runs, and dead-service reports with the tail of the service's log.
+import { describeTail } from '../service-log.ts';
 import type { ChildExit } from '../supervised-child.ts';
 
 export interface Progress {
@@ -9,7 +10,6 @@ export interface Progress {
   run<T>(name: string, doing: string, work: () => Promise<T>, done: (result: T) => string): Promise<T>;
   /** Reports a service that exited on its own, with the end of its log. */
   serviceDied(exit: ChildExit): void;
-  warn(line: string): void;
 }
 
 const NAME_WIDTH = 14;
@@ -31,12 +31,10 @@ export function createProgress(print: (line: string) => void = console.log, hear
       }
     },
     serviceDied(exit) {
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      const how = exit.signal ? `was killed by ${exit.signal}` : exit.code !== null ? `exited with code ${exit.code}` : 'stopped running';
       const next = exit.restartInMs === undefined ? '' : `; restarting in ${seconds(exit.restartInMs)}`;
-      const lines = exit.tail.length ? exit.tail.map((line) => `  | ${line}`) : ['  | (empty log)'];
-      print([`! ${exit.name} ${how}${next}. Last lines of ${exit.logPath}:`, ...lines].join('\n'));
+      print(`! ${exit.name} ${how}${next}. ${describeTail(exit.logPath, exit.tail)}`);
     },
-    warn: (line) => print(`! ${line}`),
   };
 }
 

@@ -23,6 +23,12 @@ export function processTree(roots: number[]): number[] {
   return [...tree];
 }
 
+/** Every live process of process group pgid: what a terminal's Ctrl-C reaches, orphans included. */
+export function processGroup(pgid: number): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number)
+    .filter((pid) => statFields(pid)?.[2] === String(pgid) && alive(pid));
+}
+
 /** The TCP ports (IPv4 and IPv6) the given processes listen on. */
 export function listeningPorts(pids: number[]): number[] {
   const inodes = new Set<string>();
@@ -73,10 +79,15 @@ export function commandLine(pid: number): string {
 }
 
 function parentOf(pid: number): number | undefined {
+  const fields = statFields(pid);
+  return fields ? Number(fields[1]) : undefined;
+}
+
+/** /proc/<pid>/stat after the command name: state, ppid, pgrp, ... (the name may hold spaces and parentheses). */
+function statFields(pid: number): string[] | undefined {
   try {
-    // The command name may hold spaces and parentheses: the fields after the last ')' are fixed.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
