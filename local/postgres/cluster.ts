@@ -5,6 +5,7 @@ import { appendFileSync, chownSync, existsSync, mkdirSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { LocalStackError } from '../errors.ts';
 import { assertPortFree } from '../process.ts';
+import { rotateLog } from '../service-log.ts';
 import type { PostgresInstall } from './binaries.ts';
 
 export interface ClusterSpec {
@@ -115,6 +116,7 @@ function writeSettings(spec: ClusterSpec): void {
 
 function startServer(install: PostgresInstall, spec: ClusterSpec): void {
   mkdirSync(dirname(spec.logFile), { recursive: true });
+  rotateLog(spec.logFile);
   if (!existsSync(spec.logFile)) writeFileSync(spec.logFile, '');
   giveToServerUser(spec.logFile);
   const result = runServerBinary(install, 'pg_ctl', ['-D', dataDir(spec), '-l', spec.logFile, '-w', '-t', '60', 'start']);

@@ -130,6 +130,26 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     await expect.poll(() => fetch(`http://127.0.0.1:${ports.APP_PORT}/`).then((r) => r.status, () => 0), { timeout: 30_000 }).toBe(200);
   }, 45_000);
 
+  it('reports a dead postgres, starts it again, and the stream writes again', async () => {
+    const run = runs[0]!;
+    const dataDir = join(devClusterSpec({ CANDLESTREAM_STATE_DIR: join(clone, '.local') }).dir, 'data');
+    const postmaster = processTree([1]).find((pid) => commandLine(pid).endsWith(` -D ${dataDir}`));
+    expect(postmaster, 'the clone\'s postmaster').toBeDefined();
+    const killedAt = new Date();
+    process.kill(postmaster!, 'SIGKILL');
+    await run.waitFor(/^! postgres stopped running; restarting in [\d.]+ s\. Last lines of \S+postgres\.log:\n {2}\| /m, 15_000);
+    const sql = postgres(`postgresql://postgres:postgres@127.0.0.1:${ports.DB_PORT}/postgres`, { max: 1, onnotice: () => {} });
+    try {
+      await expect.poll(async () => {
+        const [row] = await sql`select max(ingested_at) as at from public.live_candles_1m where symbol = 'BTCUSDT'`.catch(() => [{ at: null }]);
+        return row?.at instanceof Date && row.at > killedAt;
+      }, { timeout: 30_000, interval: 500 }).toBe(true);
+      await expect.poll(async () => (await fetch(`http://127.0.0.1:${ports.API_PORT}/health`)).status, { timeout: 15_000 }).toBe(200);
+    } finally {
+      await sql.end();
+    }
+  }, 60_000);
+
   it('uses an external database and API instead of starting its own, serving only the dashboard', async () => {
     const keys = JSON.parse(readFileSync(join(clone, '.local', 'keys.json'), 'utf8')) as { anonKey: string; serviceRoleKey: string };
     const api = `http://127.0.0.1:${ports.API_PORT}`;
