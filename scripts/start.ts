@@ -58,6 +58,8 @@ const progress = createProgress();
 const lifecycle = createLifecycle();
 const isShuttingDown = () => lifecycle.isShuttingDown();
 let databaseClient: postgres.Sql | undefined;
+/** Read by the gateway's function routes; set once the functions host has spawned. */
+let functions: FunctionsHost | undefined;
 let ready = false;
 
 // A console that went away (the terminal closed, a pipe's reader exited) must not crash the shutdown.
@@ -157,8 +159,6 @@ async function startLocalApi(config: StackConfig, databaseUrl: string): Promise<
   await startFunctions(gateway, keys, databaseUrl, feed);
   return { url: gateway.url, anonKey: keys.anonKey, serviceRoleKey: keys.serviceRoleKey, feedLabel: feed.label, symbol: feed.symbols[0]! };
 }
-
-let functions: FunctionsHost | undefined;
 
 async function startGatewayWithRealtime(config: StackConfig, databaseUrl: string, keys: LocalKeys): Promise<Gateway> {
   const gatewayLog = openServiceLog('gateway');
