@@ -4,25 +4,8 @@ begin;
 create extension if not exists pgtap with schema extensions;
 select plan(84);
 
--- A Binance kline event as the exchange sends it: prices as strings, times as epoch milliseconds.
-create function pg_temp.kline(
-  symbol text, open_time timestamptz, event_time timestamptz,
-  o numeric, h numeric, l numeric, c numeric,
-  v numeric default 1, q numeric default 100, n integer default 1, closed boolean default false
-) returns jsonb
-language sql immutable
-as $$
-  select jsonb_build_object(
-    'e', 'kline',
-    'E', (extract(epoch from event_time) * 1000)::bigint,
-    's', symbol,
-    'k', jsonb_build_object(
-      't', (extract(epoch from open_time) * 1000)::bigint,
-      'T', (extract(epoch from open_time) * 1000)::bigint + 59999,
-      's', symbol, 'i', '1m',
-      'o', o::text, 'h', h::text, 'l', l::text, 'c', c::text,
-      'v', v::text, 'q', q::text, 'n', n, 'x', closed))
-$$;
+-- pg_temp.kline(...): a Binance kline event as the exchange sends it.
+\ir ../helpers/kline.psql
 
 set local candlestream.source = 'simulated';
 
