@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildKlineEvent, type KlineEvent } from '../supabase/functions/_shared/kline-event.ts';
 import { connectTestDatabase, describeWithDatabase } from './support/database.ts';
-import { sumDecimals, toScaled } from './support/decimal.ts';
+import { parseDecimal, rescale } from '../local/decimal.ts';
 import { describeWithBinanceWeek, readBinanceWeek, type DumpRow } from './support/fixtures.ts';
 
 // Its own symbol, so this file shares the test database with others without interference.
@@ -91,6 +91,17 @@ async function ingestInBatches(sql: ReturnType<typeof connectTestDatabase>, even
     total.rejected += result.rejected;
   }
   return total;
+}
+
+/** Exact comparison with Postgres numeric: every value at 18 decimals (more would throw, never round). */
+const SCALE = 18;
+
+function toScaled(value: string): bigint {
+  return rescale(parseDecimal(value), SCALE);
+}
+
+function sumDecimals(values: string[]): bigint {
+  return values.reduce((sum, value) => sum + toScaled(value), 0n);
 }
 
 function maxScaled(values: string[]): bigint {

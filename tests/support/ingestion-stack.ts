@@ -9,7 +9,7 @@ import { startFunctionsHost, type FunctionsHost } from '../../local/functions/ho
 import { startGateway, type Gateway } from '../../local/gateway.ts';
 import { signRoleKey } from '../../local/keys.ts';
 import { stateDir } from '../../local/paths.ts';
-import { toScaled } from './decimal.ts';
+import { compareDecimal } from '../../local/decimal.ts';
 
 export interface IngestionStack {
   simulator: ExchangeSimulator;
@@ -109,7 +109,7 @@ export async function compareWithSimulator(sql: postgres.Sql, simulator: Exchang
       ['open', candle.open, row.open], ['high', candle.high, row.high], ['low', candle.low, row.low],
       ['close', candle.close, row.close], ['volume', candle.volume, row.volume], ['quote_volume', candle.quoteVolume, row.quote_volume],
     ] as const) {
-      if (toScaled(String(expected)) !== toScaled(String(actual))) differences.push(`${symbol} ${at}: ${field} ${actual} != ${expected}`);
+      if (compareDecimal(String(expected), String(actual)) !== 0) differences.push(`${symbol} ${at}: ${field} ${actual} != ${expected}`);
     }
     if (row.trades !== candle.trades) differences.push(`${symbol} ${at}: trades ${row.trades} != ${candle.trades}`);
     if (row.is_closed !== true) differences.push(`${symbol} ${at}: not closed`);
