@@ -2,9 +2,7 @@
 // ingest_klines → commit. Latency from the moment the simulator emits an event (its event time, the
 // simulator running live on the wall clock) to the commit of its batch, at the default 250 ms flush,
 // with 1 and 100 symbols; and sustained events/s with 100 symbols at maximum speed.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 import { projectRoot } from '../local/paths.ts';
@@ -12,6 +10,7 @@ import { MINUTE_MS } from '../supabase/functions/_shared/kline-event.ts';
 import type { WebSocketLike } from '../supabase/functions/_shared/binance-stream.ts';
 import { createPostgresSink } from '../supabase/functions/_shared/postgres-sink.ts';
 import { runStreamSession, type IngestCounts, type IngestSink } from '../supabase/functions/_shared/stream-session.ts';
+import { startBenchProcess } from './bench-process.ts';
 import type { BenchContext, Metric } from './metrics.ts';
 
 export async function benchPipeline(ctx: BenchContext): Promise<Metric[]> {
@@ -109,24 +108,10 @@ function symbolsNamed(prefix: string, count: number): string[] {
 }
 
 async function withSimulator(options: Record<string, unknown>, run: (port: number) => Promise<void>): Promise<void> {
-  const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), [join(projectRoot, 'bench', 'simulator-process.ts'), JSON.stringify(options)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const simulator = await startBenchProcess(join(projectRoot, 'bench', 'simulator-process.ts'), [JSON.stringify(options)], /^ready (\d+)$/);
   try {
-    await run(await readyPort(child));
+    await run(Number(simulator.readyMatch[1]));
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await simulator.stop();
   }
-}
-
-function readyPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const port = line.match(/^ready (\d+)$/)?.[1];
-      if (port) resolve(Number(port));
-    });
-    child.once('exit', (code) => reject(new Error(`simulator exited with ${code} before it was ready`)));
-  });
 }

@@ -3,14 +3,14 @@
 // the unmodified supabase-js, subscribed last — times commit → callback while N−1 other subscribers
 // receive the same changes at 10 changes/s; then the stand-in's RSS with 10,000 idle subscribers,
 // and the authorization queries it ran per change.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { freePort } from '../local/process.ts';
 import { projectRoot } from '../local/paths.ts';
 import { buildKlineEvent, MINUTE_MS } from '../supabase/functions/_shared/kline-event.ts';
+import { startBenchProcess, type BenchProcess } from './bench-process.ts';
 import type { BenchContext, Metric } from './metrics.ts';
 
 const SYMBOL = 'RTBENCHUSDT';
@@ -21,9 +21,9 @@ const WARM_UP_CHANGES = 10;
 export async function benchRealtime(ctx: BenchContext): Promise<Metric[]> {
   const state = mkdtempSync(join(tmpdir(), 'candlestream-rtbench-'));
   const port = await freePort();
-  const server = await startProcess(join(projectRoot, 'scripts', 'realtime.ts'), [], {
+  const server = await startBenchProcess(join(projectRoot, 'scripts', 'realtime.ts'), [], /listening/, {
     API_PORT: String(port), DATABASE_URL: ctx.databaseUrl, CANDLESTREAM_STATE_DIR: state,
-  }, /listening/);
+  });
   try {
     const anonKey = (JSON.parse(readFileSync(join(state, 'keys.json'), 'utf8')) as { anonKey: string }).anonKey;
     const target = { httpUrl: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/realtime/v1/websocket`, anonKey };
@@ -45,7 +45,7 @@ export async function benchRealtime(ctx: BenchContext): Promise<Metric[]> {
       { name: 'realtime_auth_queries_per_change', value: runs.get(100)!.perChange, unit: 'queries', goal: '<= 1' },
     ];
   } finally {
-    await stopProcess(server);
+    await server.stop();
     rmSync(state, { recursive: true, force: true });
   }
 }
@@ -54,27 +54,27 @@ interface Target { httpUrl: string; wsUrl: string; anonKey: string }
 
 async function measureFanOut(ctx: BenchContext, target: Target, subscribers: number, seconds: number) {
   const others = await startSubscribers(target, subscribers - 1, `symbol=eq.${SYMBOL}`);
-  const probe = await startProcess(join(projectRoot, 'bench', 'realtime-probe.ts'), [JSON.stringify({ url: target.httpUrl, anonKey: target.anonKey, symbol: SYMBOL })], {}, /^ready$/);
+  const probe = await startBenchProcess(join(projectRoot, 'bench', 'realtime-probe.ts'), [JSON.stringify({ url: target.httpUrl, anonKey: target.anonKey, symbol: SYMBOL })], /^ready$/);
   await writeChanges(ctx, WARM_UP_CHANGES);
   await sleep(500);
   const before = await realtimeStats(target);
   await writeChanges(ctx, seconds * CHANGES_PER_SECOND, WARM_UP_CHANGES);
   await sleep(500);
   const after = await realtimeStats(target);
-  const all = JSON.parse((await stopProcess(probe)).at(-1) ?? '[]') as number[];
+  const all = JSON.parse((await probe.stop()).at(-1) ?? '[]') as number[];
   const latencies = all.slice(WARM_UP_CHANGES).sort((a, b) => a - b);
-  await Promise.all(others.map(stopProcess));
+  await Promise.all(others.map((other) => other.stop()));
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   const changes = Math.max(1, after.changes - before.changes);
   return { p50: at(0.5), p99: at(0.99), perChange: (after.authQueries - before.authQueries) / changes };
 }
 
 /** Subscribers spread over processes of at most 500 sockets each (5,000 for idle connections). */
-async function startSubscribers(target: Target, count: number, filter: string, perProcess = 500): Promise<ChildProcess[]> {
-  const processes: Promise<ChildProcess>[] = [];
+async function startSubscribers(target: Target, count: number, filter: string, perProcess = 500): Promise<BenchProcess[]> {
+  const processes: Promise<BenchProcess>[] = [];
   for (let left = count; left > 0; left -= perProcess) {
     const options = { url: target.wsUrl, apikey: target.anonKey, count: Math.min(perProcess, left), table: 'live_candles_1m', filter };
-    processes.push(startProcess(join(projectRoot, 'bench', 'realtime-subscribers.ts'), [JSON.stringify(options)], {}, /^ready \d+$/));
+    processes.push(startBenchProcess(join(projectRoot, 'bench', 'realtime-subscribers.ts'), [JSON.stringify(options)], /^ready \d+$/));
   }
   return Promise.all(processes);
 }
@@ -83,7 +83,7 @@ async function measureIdleRss(target: Target, pid: number, connections: number) 
   const idle = await startSubscribers(target, connections, 'symbol=eq.NOSUCHSYMBOL', 5_000);
   await sleep(2_000);
   const mib = readRssMib(pid);
-  await Promise.all(idle.map(stopProcess));
+  await Promise.all(idle.map((subscriber) => subscriber.stop()));
   return { connections, mib };
 }
 
@@ -116,30 +116,6 @@ function listeningPid(port: number): number {
 function readRssMib(pid: number): number {
   const kib = Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? Number.NaN);
   return kib / 1024;
-}
-
-/** Runs a TypeScript entry point under tsx; resolves once a stdout line matches `ready`. */
-function startProcess(script: string, args: string[], env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), [script, ...args], {
-    env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: string[] = [];
-  (child as ChildProcess & { lines: string[] }).lines = lines;
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      lines.push(line);
-      if (ready.test(line)) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
-  });
-}
-
-/** SIGTERM, wait for exit, return everything it printed. */
-async function stopProcess(child: ChildProcess): Promise<string[]> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-  return (child as ChildProcess & { lines: string[] }).lines;
 }
 
 function sleep(ms: number): Promise<void> {
