@@ -1,29 +1,15 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { closeClient, connectClient, startTestRealtime, waitFor, type TestRealtime } from './test-kit.ts';
+import { describe, expect, it } from 'vitest';
+import { joined, useTestRealtime, waitFor } from './test-kit.ts';
 
 describe('fanOutBroadcast, between unmodified supabase-js clients', () => {
-  let stack: TestRealtime;
-  const clients: SupabaseClient[] = [];
+  const realtime = useTestRealtime();
   /** A subscribed channel on a new client, with the broadcasts it receives. */
   const member = async (name: string, options: { vsn?: string; broadcast?: { self?: boolean; ack?: boolean } } = {}) => {
-    const client = connectClient(stack.url, stack.anonKey, options.vsn ? { vsn: options.vsn } : {});
-    clients.push(client);
     const received: unknown[] = [];
-    const channel = client.channel(name, { config: { broadcast: options.broadcast ?? {} } }).on('broadcast', { event: '*' }, (message) => received.push(message));
-    await new Promise<void>((resolve) => channel.subscribe((status) => status === 'SUBSCRIBED' && resolve()));
+    const client = realtime.client(options.vsn ? { vsn: options.vsn } : {});
+    const channel = await joined(client.channel(name, { config: { broadcast: options.broadcast ?? {} } }).on('broadcast', { event: '*' }, (message) => received.push(message)));
     return { channel, received };
   };
-
-  beforeAll(async () => {
-    stack = await startTestRealtime();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map(closeClient));
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
 
   it('delivers to the other subscribers and, with self, to the sender; with ack, send() resolves on the reply', async () => {
     const sender = await member('room', { broadcast: { self: true, ack: true } });

@@ -1,8 +1,7 @@
-import type { SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Channel } from './channel.ts';
 import { createPresenceRegistry } from './presence.ts';
-import { closeClient, connectClient, startTestRealtime, waitFor, type TestRealtime } from './test-kit.ts';
+import { closeClient, joined, useTestRealtime, waitFor } from './test-kit.ts';
 
 /** Just what the registry reads of a channel. */
 function fakeChannel(topic: string, key: string): Channel {
@@ -54,28 +53,15 @@ describe('createPresenceRegistry', () => {
 });
 
 describe('presence between unmodified supabase-js clients', () => {
-  let stack: TestRealtime;
-  const clients: SupabaseClient[] = [];
+  const realtime = useTestRealtime();
   const member = async (key: string) => {
-    const client = connectClient(stack.url, stack.anonKey);
-    clients.push(client);
+    const client = realtime.client();
     const events: string[] = [];
-    const channel = client.channel('lobby', { config: { presence: { key } } })
+    const channel = await joined(client.channel('lobby', { config: { presence: { key } } })
       .on('presence', { event: 'join' }, ({ key: who }) => events.push(`join ${who}`))
-      .on('presence', { event: 'leave' }, ({ key: who }) => events.push(`leave ${who}`));
-    await new Promise<void>((resolve) => channel.subscribe((status) => status === 'SUBSCRIBED' && resolve()));
+      .on('presence', { event: 'leave' }, ({ key: who }) => events.push(`leave ${who}`)));
     return { client, channel, events };
   };
-
-  beforeAll(async () => {
-    stack = await startTestRealtime();
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map(closeClient));
-  });
-  afterAll(async () => {
-    await stack.stop();
-  });
 
   it('gives a late joiner the tracked state, then each join and leave of the others', async () => {
     const ada = await member('ada');

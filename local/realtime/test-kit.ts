@@ -1,6 +1,7 @@
 // Test helpers for the Realtime stand-in: a change source to push RowChanges into, an authorizer that
 // decides by role, the server on a free gateway port, and unmodified supabase-js clients over `ws`.
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { startGateway, type Gateway } from '../gateway.ts';
@@ -122,6 +123,37 @@ export function connectClient(url: string, key: string, realtime: { vsn?: string
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as never, ...realtime },
   });
+}
+
+/**
+ * One stand-in for a describe block: started before its tests, stopped after them; clients made with
+ * client() are closed after each test.
+ */
+export function useTestRealtime(): { stack: () => TestRealtime; client: (realtime?: { vsn?: string }) => SupabaseClient } {
+  let stack: TestRealtime | undefined;
+  const clients: SupabaseClient[] = [];
+  beforeAll(async () => {
+    stack = await startTestRealtime();
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map(closeClient));
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return {
+    stack: () => stack!,
+    client: (realtime = {}) => {
+      const client = connectClient(stack!.url, stack!.anonKey, realtime);
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+/** Subscribes and resolves once the server confirmed the join. */
+export function joined<T extends RealtimeChannel>(channel: T): Promise<T> {
+  return new Promise((resolve) => channel.subscribe((status) => status === 'SUBSCRIBED' && resolve(channel)));
 }
 
 /** Removes the client's channels and closes its socket. */
