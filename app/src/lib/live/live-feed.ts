@@ -2,6 +2,7 @@
 // unmodified supabase-js, a presence channel counting viewers, and backfills from /api/candles on
 // every (re)subscription, on the tab becoming visible and when a minute is missing. Subscribe first,
 // then fetch, then merge: whatever was committed while disconnected arrives by one path or the other.
+// Above 1m, each new minute also moves the 24 h change's reference minute, fetched from the server.
 import { createClient, type RealtimeChannel, type SupabaseClient } from '@supabase/supabase-js';
 import { decodeCandles, MINUTE_MS, type Candle, type CandleColumns } from '../candles/candle.ts';
 import { parseCandleRow } from '../candles/candle-change.ts';
@@ -17,6 +18,8 @@ export interface FeedOptions {
   market: MarketView;
   /** A merge changed the drawn series. */
   onChange(outcome: MergeOutcome): void;
+  /** The 24 h change's reference moved (above 1m): the header's figures need a refresh. */
+  onQuoteChange(): void;
   onStatus(state: StatusState): void;
   onViewers(count: number | null): void;
 }
@@ -31,7 +34,8 @@ export interface LiveFeed {
 export function startLiveFeed(options: FeedOptions): LiveFeed {
   const client = sharedClient(options.supabaseUrl, options.anonKey);
   let state = initialStatus(options.source, document.visibilityState !== 'hidden');
-  const backfiller = createBackfiller(options);
+  const reference = createReferenceRefresher(options);
+  const backfiller = createBackfiller(options, reference);
 
   const dispatch = (event: StatusEvent) => {
     const transition = nextStatus(state, event);
@@ -44,9 +48,10 @@ export function startLiveFeed(options: FeedOptions): LiveFeed {
     const candle = parseCandleRow(row, options.symbol);
     if (!candle) return;
     dispatch({ type: 'update', at: Date.now() });
-    const { outcome, gap } = options.market.applyMinute(candle);
+    const { outcome, gap, newMinute } = options.market.applyMinute(candle);
     options.onChange(outcome);
     if (gap) backfiller.run(gap.from);
+    if (newMinute) reference.run();
   }, (status) => dispatch({ type: 'channel', status, at: Date.now() }));
   const viewers = trackViewers(client, options.symbol, options.onViewers);
 
@@ -55,6 +60,7 @@ export function startLiveFeed(options: FeedOptions): LiveFeed {
     dispatch,
     async stop() {
       backfiller.stop();
+      reference.stop();
       // The socket stays open for the next feed (an interval or symbol switch); its channels go.
       await Promise.allSettled([client.removeChannel(candles), client.removeChannel(viewers)]);
     },
@@ -98,7 +104,7 @@ interface Backfiller {
 }
 
 /** One backfill at a time; a request made while one runs is served by one more run after it. */
-function createBackfiller(options: FeedOptions): Backfiller {
+function createBackfiller(options: FeedOptions, reference: { run(): void }): Backfiller {
   let running = false;
   let pending: number | null | undefined;
   let stopped = false;
@@ -111,10 +117,13 @@ function createBackfiller(options: FeedOptions): Backfiller {
     }
     running = true;
     try {
+      let newMinute = false;
       for (const candle of await fetchMinutes(options.symbol, since, controller.signal)) {
-        const { outcome } = options.market.applyMinute(candle);
-        options.onChange(outcome);
+        const result = options.market.applyMinute(candle);
+        options.onChange(result.outcome);
+        newMinute ||= result.newMinute;
       }
+      if (newMinute) reference.run();
     } catch (error) {
       if (!stopped) console.warn('backfill failed', error);
     } finally {
@@ -136,9 +145,36 @@ function createBackfiller(options: FeedOptions): Backfiller {
   };
 }
 
+/** Above 1m: fetches the open of the 24 h reference minute for the newest minute, one request at a time, the latest wins. */
+function createReferenceRefresher(options: FeedOptions): { run(): void; stop(): void } {
+  let running = false;
+  let again = false;
+  const controller = new AbortController();
+  const run = async (): Promise<void> => {
+    const since = options.market.reference24hSince();
+    if (since === null) return;
+    if (running) return void (again = true);
+    running = true;
+    try {
+      const [first] = await fetchMinutes(options.symbol, since, controller.signal, 1);
+      options.market.setReference24h(first?.open ?? null);
+      options.onQuoteChange();
+    } catch (error) {
+      if (!controller.signal.aborted) console.warn('24 h reference fetch failed', error);
+    } finally {
+      running = false;
+    }
+    if (again && !controller.signal.aborted) {
+      again = false;
+      await run();
+    }
+  };
+  return { run: () => void run(), stop: () => controller.abort() };
+}
+
 /** 1m candles from `since` (the last minute held; it may have changed) up to now. */
-async function fetchMinutes(symbol: string, since: number | null, signal: AbortSignal): Promise<Candle[]> {
-  const params = new URLSearchParams({ symbol, interval: '1m', limit: '10000' });
+async function fetchMinutes(symbol: string, since: number | null, signal: AbortSignal, limit = 10_000): Promise<Candle[]> {
+  const params = new URLSearchParams({ symbol, interval: '1m', limit: String(limit) });
   if (since !== null) params.set('since', String(since));
   else params.set('since', String(Date.now() - 1_440 * MINUTE_MS));
   const response = await fetch(`/api/candles?${params}`, { signal, cache: 'no-store' });

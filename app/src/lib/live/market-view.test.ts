@@ -53,6 +53,21 @@ describe('MarketView.change24h', () => {
     expect(view.change24h()?.ratio).toBeCloseTo(0.1);
   });
 
+  it('above 1m, says where the reference minute now starts and takes the open fetched for it', () => {
+    const view = new MarketView('1h', [candleAt(0, { close: 110 })], [candleAt(0)], 100);
+    expect(view.reference24hSince()).toBe(T0 + MINUTE_MS - 24 * 60 * MINUTE_MS);
+    const { newMinute } = view.applyMinute(candleAt(1, { close: 121 }));
+    expect(newMinute).toBe(true);
+    expect(view.reference24hSince()).toBe(T0 + 2 * MINUTE_MS - 24 * 60 * MINUTE_MS);
+    view.setReference24h(110);
+    expect(view.change24h()?.ratio).toBeCloseTo(0.1);
+    expect(view.applyMinute(candleAt(1, { close: 122, eventTime: T0 + MINUTE_MS + 9_000 })).newMinute).toBe(false);
+  });
+
+  it('needs no reference fetch at 1m, where the minutes themselves roll', () => {
+    expect(new MarketView('1m', [candleAt(0)]).reference24hSince()).toBeNull();
+  });
+
   it('is unknown with less than 24 h of candles', () => {
     expect(new MarketView('1m', [candleAt(0), candleAt(1)]).change24h()).toBeNull();
   });

@@ -10,6 +10,8 @@ export interface MinuteResult {
   outcome: MergeOutcome;
   /** Minutes missing before this one: fetch them. */
   gap: Gap | null;
+  /** A minute newer than any held: above 1m the 24 h reference has moved on (see reference24hSince). */
+  newMinute: boolean;
 }
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -20,11 +22,12 @@ export class MarketView {
   /** The drawn series: the 1m series itself, or the buckets of the interval. */
   readonly drawn: CandleSeries;
   readonly #folder: BucketFolder | null;
-  readonly #reference24h: number | null;
+  #reference24h: number | null;
 
   /**
    * `reference24h`: the open of the minute 24 h before the newest one, for intervals above 1m (whose
-   * buckets are too coarse to find it); at 1m it is read from the minutes, rolling with them.
+   * buckets are too coarse to find it), kept current with setReference24h as minutes arrive; at 1m it
+   * is read from the minutes, rolling with them.
    */
   constructor(interval: Interval, drawnCandles: Iterable<Candle>, minuteCandles: Iterable<Candle> = [], reference24h: number | null = null) {
     this.interval = interval;
@@ -48,9 +51,24 @@ export class MarketView {
   applyMinute(candle: Candle): MinuteResult {
     const merged = this.minutes.upsert(candle);
     const gap = merged.kind === 'appended' ? merged.gap : null;
-    if (!this.#folder || merged.kind === 'ignored') return { outcome: merged, gap };
+    const newMinute = merged.kind === 'appended';
+    if (!this.#folder || merged.kind === 'ignored') return { outcome: merged, gap, newMinute };
     const bucket = this.#folder.fold(candle);
-    return { outcome: bucket ? this.drawn.put(bucket) : { kind: 'ignored', reason: 'duplicate' }, gap };
+    return { outcome: bucket ? this.drawn.put(bucket) : { kind: 'ignored', reason: 'duplicate' }, gap, newMinute };
+  }
+
+  /**
+   * Above 1m: where the 24 h reference minute starts now (the first minute at or after it is the
+   * reference, as the server reads it); null at 1m, which needs no fetch, or with no minute held.
+   */
+  reference24hSince(): number | null {
+    const last = this.lastMinuteTime();
+    return this.interval === '1m' || last === null ? null : last + MINUTE_MS - DAY_MS;
+  }
+
+  /** The open of the minute reference24hSince() points at, fetched for the newest minute. */
+  setReference24h(open: number | null): void {
+    this.#reference24h = open;
   }
 
   /** The open time of the newest minute held: where a backfill starts. */
