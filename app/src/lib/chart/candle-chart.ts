@@ -191,6 +191,12 @@ class ChartView implements CandleChart {
     for (const [key, value] of Object.entries(pixels)) candleElement[key] = y.getPixelForValue(value);
     candleElement.y = ((candleElement.low as number) + (candleElement.high as number)) / 2;
     candleElement.base = candleElement.low as number;
+    // A tooltip open on this candle computed its text when it opened: recompute it from the new values.
+    const tooltip = this.#chart.tooltip;
+    // (update() is the plugin's own method, absent from TooltipModel's public type.)
+    if (tooltip?.getActiveElements().some((active) => active.index === index)) {
+      (tooltip as unknown as { update(changed: boolean, replay: boolean): void }).update(true, false);
+    }
     this.#drawOverBackground();
     return true;
   }
