@@ -106,6 +106,38 @@ describeWithDatabase('ingestion end to end (simulator → Deno Edge Function →
     }
   }, 60_000);
 
+  it('hands the stream to the next invocation at the end of each budget, with no pause in the writes', async () => {
+    await forgetSymbol(sql, 'E2EHANDOFF');
+    const stack = await startIngestionStack({
+      databaseUrl: testDatabaseUrl!, simulator: { symbols: ['E2EHANDOFF'], speed: 1, seed: 17 }, budgetSeconds: 8, streamName: 'e2e-handoff', handOff: true,
+    });
+    try {
+      const first = await stack.invoke();
+      expect(first.body).toMatchObject({ status: 'completed' });
+      // Two more budgets' worth: each session hands off to the next as it ends.
+      const holders = new Set<string>([String(first.body.holder)]);
+      let worstAgeMs = 0;
+      const until = Date.now() + 18_000;
+      while (Date.now() < until) {
+        const [row] = await sql`
+          select (extract(epoch from now() - s.last_accepted_at) * 1000)::int as age_ms, l.holder
+          from public.stream_status s left join public.stream_leases l on l.stream = 'e2e-handoff'
+          where s.symbol = 'E2EHANDOFF'`;
+        worstAgeMs = Math.max(worstAgeMs, Number(row?.age_ms ?? Infinity));
+        if (row?.holder) holders.add(String(row.holder));
+        await sleep(200);
+      }
+      console.info(`hand-off: ${holders.size} holders, writes never older than ${worstAgeMs} ms`);
+      expect(holders.size).toBeGreaterThanOrEqual(3);
+      // The simulator emits once a second and a batch waits up to 250 ms: a hand-off adds about a second.
+      expect(worstAgeMs).toBeLessThan(3_000);
+      const { differences } = await compareWithSimulator(sql, stack.simulator, 'E2EHANDOFF');
+      expect(differences).toEqual([]);
+    } finally {
+      await stack.stop();
+    }
+  }, 60_000);
+
   it('the pg_cron watchdog revives a stream with no writer: its request reaches the function through the pg_net worker', async () => {
     await forgetSymbol(sql, 'E2EWATCHDOG');
     const stack = await startIngestionStack({

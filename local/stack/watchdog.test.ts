@@ -13,9 +13,11 @@ describe('invokeStream', () => {
 
   /** A function that answers after delayMs, recording the authorization it was given. */
   async function fakeFunction(status: number, body: string, delayMs = 0) {
-    const seen: string[] = [];
+    const seen: Array<{ authorization: string; body: string }> = [];
     server = createServer((request, response) => {
-      seen.push(request.headers.authorization ?? '');
+      let received = '';
+      request.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+      request.on('end', () => seen.push({ authorization: request.headers.authorization ?? '', body: received }));
       setTimeout(() => response.writeHead(status, { 'Content-Type': 'application/json' }).end(body), delayMs);
     });
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -24,11 +26,16 @@ describe('invokeStream', () => {
 
   const log = () => openServiceLog('watchdog', join(mkdtempSync(join(tmpdir(), 'watchdog-')), 'watchdog.log'));
 
+  it('asks for a background stream and says it streams when the function answers 202', async () => {
+    const fn = await fakeFunction(202, '{"status":"streaming","holder":"h-1"}');
+    expect(await invokeStream(fn.url, 'service-key', log())).toBe('invoked once now (streaming)');
+    expect(fn.seen).toEqual([{ authorization: 'Bearer service-key', body: '{"trigger":"npm start","background":true}' }]);
+  });
+
   it('says the function is streaming when it holds the request open, and logs its final answer', async () => {
     const fn = await fakeFunction(200, '{"accepted":3}', 300);
     const serviceLog = log();
     expect(await invokeStream(fn.url, 'service-key', serviceLog, 50)).toBe('invoked once now (streaming)');
-    expect(fn.seen).toEqual(['Bearer service-key']);
     await waitFor('the final answer in the log', () => readFileSync(serviceLog.path, 'utf8').includes('answer 200: {"accepted":3}'));
   });
 

@@ -27,6 +27,11 @@ export interface StackOptions {
   budgetSeconds: number;
   /** Each test its own lease, so tests running side by side do not take each other's stream. */
   streamName: string;
+  /**
+   * Let a session that spent its budget invoke its successor through the gateway, as deployed. Off by
+   * default: tests that compare one session's writes want the stream to end with it.
+   */
+  handOff?: boolean;
 }
 
 export async function startIngestionStack(options: StackOptions): Promise<IngestionStack> {
@@ -34,9 +39,20 @@ export async function startIngestionStack(options: StackOptions): Promise<Ingest
   const secret = `test-secret-${Math.random().toString(36).slice(2)}`;
   const serviceRoleKey = await signRoleKey(secret, 'service_role');
   const logDir = mkdtempSync(join(tmpdir(), 'candlestream-functions-'));
-  const host = await startFunctionsHost({
+  // The gateway first: with hand-off on, the function's SUPABASE_URL is the gateway's URL.
+  let host: FunctionsHost | undefined;
+  const gateway = await startGateway({
+    port: 0,
+    portVariable: 'API_PORT',
+    functionPort: (name) => host?.portOf(name),
+    functionNames: () => host?.names() ?? [],
+    health: () => ({ functions: host?.status() ?? 'starting' }),
+    log: () => {},
+  });
+  host = await startFunctionsHost({
     env: {
-      SUPABASE_URL: 'http://127.0.0.1:0',
+      // Nothing listens on port 0: without hand-off a finished session's successor call fails, as meant.
+      SUPABASE_URL: options.handOff ? gateway.url : 'http://127.0.0.1:0',
       SUPABASE_ANON_KEY: await signRoleKey(secret, 'anon'),
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
       SUPABASE_DB_URL: options.databaseUrl,
@@ -52,16 +68,9 @@ export async function startIngestionStack(options: StackOptions): Promise<Ingest
     logDir,
     log: () => {},
   });
-  const gateway = await startGateway({
-    port: 0,
-    portVariable: 'API_PORT',
-    functionPort: (name) => host.portOf(name),
-    functionNames: () => host.names(),
-    health: () => ({ functions: host.status() }),
-    log: () => {},
-  });
+  const functions = host;
   return {
-    simulator, gateway, host, serviceRoleKey,
+    simulator, gateway, host: functions, serviceRoleKey,
     async invoke(token = serviceRoleKey) {
       const response = await fetch(`${gateway.url}/functions/v1/exchange-stream`, {
         method: 'POST',
@@ -72,7 +81,7 @@ export async function startIngestionStack(options: StackOptions): Promise<Ingest
     },
     async stop() {
       await gateway.close();
-      await host.stop();
+      await functions.stop();
       await simulator.close();
       rmSync(logDir, { recursive: true, force: true });
     },

@@ -118,3 +118,57 @@ Deno.test('a failing session answers 500 and still releases the lease', async ()
   assertEquals((await response.json()).message, 'database unreachable', 'message');
   assertEquals(leases.released, ['holder-1'], 'released');
 });
+
+function postJson(body: unknown): Request {
+  return new Request('http://localhost/functions/v1/exchange-stream', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+Deno.test('in the background, answers 202 as soon as it holds the lease and streams on', async () => {
+  let finish: (summary: SessionSummary) => void = () => {};
+  const { handler, leases } = handlerWith({ runSession: () => new Promise((resolve) => (finish = resolve)) });
+  const response = await handler(postJson({ trigger: 'watchdog', background: true }));
+  assertEquals(response.status, 202, 'status');
+  assertEquals(await response.json(), { status: 'streaming', holder: 'holder-1' }, 'body');
+  assertEquals(leases.holder(), 'holder-1', 'lease while streaming');
+  finish(SUMMARY);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(leases.released, ['holder-1'], 'released at the end');
+});
+
+Deno.test('hands off to a successor after a session that spent its budget, once the lease is free', async () => {
+  const handOffs: Array<{ from: string; leaseFree: boolean }> = [];
+  const context = handlerWith({
+    handOff: (from) => {
+      handOffs.push({ from, leaseFree: context.leases.holder() === undefined });
+      return Promise.resolve();
+    },
+  });
+  const response = await context.handler(post(KEY));
+  assertEquals(response.status, 200, 'status');
+  assertEquals(handOffs, [{ from: 'holder-1', leaseFree: true }], 'hand-offs');
+});
+
+Deno.test('does not hand off after a lost lease or a failed session', async () => {
+  const handOffs: string[] = [];
+  const handOff = (from: string) => Promise.resolve(void handOffs.push(from));
+  const lost = handlerWith({ handOff, runSession: () => Promise.resolve({ ...SUMMARY, status: 'lease-lost' }) });
+  assertEquals((await lost.handler(post(KEY))).status, 200, 'lost status');
+  const failed = handlerWith({ handOff, runSession: () => Promise.reject(new Error('exchange unreachable')) });
+  const response = await failed.handler(post(KEY));
+  assertEquals(response.status, 500, 'failed status');
+  await response.body?.cancel();
+  assertEquals(handOffs, [], 'hand-offs');
+});
+
+Deno.test('a failed hand-off is logged, and the session still answers its summary', async () => {
+  const lines: string[] = [];
+  const { handler } = handlerWith({ handOff: () => Promise.reject(new Error('connection refused')), log: (line) => lines.push(line) });
+  const response = await handler(post(KEY));
+  assertEquals(response.status, 200, 'status');
+  await response.body?.cancel();
+  assertEquals(lines.some((line) => line.includes('hand-off failed: connection refused')), true, 'logged');
+});

@@ -1,5 +1,6 @@
 // The exchange-stream Edge Function's request handling, with its collaborators passed in so that
-// `deno test` can drive it: service-key auth, the stream lease, the session, and the JSON answers.
+// `deno test` can drive it: service-key auth, the stream lease, the session, the JSON answers, and
+// the hand-off to a successor when the time budget is spent.
 
 import type { StreamLease } from '../_shared/postgres-sink.ts';
 import type { SessionSummary } from '../_shared/stream-session.ts';
@@ -13,6 +14,12 @@ export interface HandlerDeps {
   leaseTtlSeconds?: number;
   /** The hosted Edge Runtime's EdgeRuntime.waitUntil: keeps the session alive if the caller hangs up. */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /**
+   * Starts the next invocation once a session spent its budget and gave the lease back, so the stream
+   * goes on within a second instead of waiting for the watchdog's next minute. Not after a failure
+   * (the watchdog retries those) nor a lost lease (someone else streams).
+   */
+  handOff?: (from: string) => Promise<void>;
 }
 
 export function createExchangeStreamHandler(deps: HandlerDeps): (request: Request) => Promise<Response> {
@@ -31,17 +38,47 @@ export function createExchangeStreamHandler(deps: HandlerDeps): (request: Reques
       return json(200, { status: 'already-running' });
     }
     deps.log(`exchange-stream: ${holder}: holding the stream`);
-    const session = deps.runSession({ holder, keepAlive: () => lease.claim(ttl) }).finally(() => lease.release());
+    const session = runAndHandOff(deps, holder, lease, ttl);
     deps.waitUntil?.(session);
+    // A caller with a short timeout (pg_net, the predecessor handing off) asks for the answer at once.
+    if (await wantsBackground(request)) {
+      void session.catch(() => {});
+      return json(202, { status: 'streaming', holder });
+    }
     try {
-      const summary = await session;
-      deps.log(`exchange-stream: ${holder}: ${JSON.stringify(summary)}`);
-      return json(200, { ...summary, holder });
+      return json(200, { ...(await session), holder });
     } catch (error) {
-      deps.log(`exchange-stream: ${holder}: failed: ${(error as Error).stack ?? error}`);
       return json(500, { error: 'stream_failed', message: (error as Error).message, holder });
     }
   };
+}
+
+/** The session, its lease released whatever happens, then the hand-off when it ran its full budget. */
+async function runAndHandOff(deps: HandlerDeps, holder: string, lease: StreamLease, ttl: number): Promise<SessionSummary> {
+  let summary: SessionSummary;
+  try {
+    summary = await deps.runSession({ holder, keepAlive: () => lease.claim(ttl) });
+  } catch (error) {
+    deps.log(`exchange-stream: ${holder}: failed: ${(error as Error).stack ?? error}`);
+    await lease.release();
+    throw error;
+  }
+  await lease.release();
+  deps.log(`exchange-stream: ${holder}: ${JSON.stringify(summary)}`);
+  if (summary.status === 'completed' && deps.handOff) {
+    await deps.handOff(holder).catch((error: Error) => deps.log(`exchange-stream: ${holder}: hand-off failed: ${error.message}; the watchdog will restart the stream`));
+  }
+  return summary;
+}
+
+/** `{"background": true}` in the JSON body. A body that is not JSON is simply not a request for it. */
+async function wantsBackground(request: Request): Promise<boolean> {
+  try {
+    const body: unknown = await request.json();
+    return typeof body === 'object' && body !== null && (body as { background?: unknown }).background === true;
+  } catch {
+    return false;
+  }
 }
 
 /** Compares the bearer token with the key in time independent of where they differ. */

@@ -43,6 +43,7 @@ function buildHandler(): (request: Request) => Promise<Response> {
     newHolder: () => `exchange-stream-${crypto.randomUUID()}`,
     openLease: (holder) => trackLease(createStreamLease(sql, config.streamName, holder), held),
     waitUntil: edgeRuntime ? (promise) => edgeRuntime.waitUntil(promise) : undefined,
+    handOff: (from) => invokeSuccessor(env('SUPABASE_URL'), serviceRoleKey!, from),
     log,
     runSession: ({ keepAlive }) =>
       runStreamSession({
@@ -59,6 +60,23 @@ function buildHandler(): (request: Request) => Promise<Response> {
         keepAlive,
       }),
   });
+}
+
+/**
+ * The next invocation of this function, in the background (it answers 202 as soon as it holds the
+ * lease): the stream moves on from one invocation to the next within about a second.
+ */
+async function invokeSuccessor(supabaseUrl: string | undefined, serviceRoleKey: string, from: string): Promise<void> {
+  if (!supabaseUrl) throw new Error('SUPABASE_URL is not set');
+  const response = await fetch(`${supabaseUrl.replace(/\/+$/, '')}/functions/v1/exchange-stream`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${serviceRoleKey}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ trigger: 'handoff', from, background: true }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const answer = await response.text();
+  if (!response.ok) throw new Error(`the successor answered ${response.status}: ${answer}`);
+  log(`exchange-stream: ${from}: handed off: ${answer}`);
 }
 
 /**

@@ -49,8 +49,8 @@ select is(private.run_stream_watchdog(), 'invoked',
 select results_eq(
   $$select method, url, headers ->> 'Authorization', headers ->> 'Content-Type', body from new_requests$$,
   $$values ('POST', 'http://127.0.0.1:54321/functions/v1/exchange-stream', 'Bearer watchdog-test-service-key',
-            'application/json', '{"trigger": "watchdog", "reason": "stale and lease lapsed"}'::jsonb)$$,
-  'Exactly one POST is queued to the Edge Function, with the service key as bearer token.'
+            'application/json', '{"trigger": "watchdog", "reason": "stale and lease lapsed", "background": true}'::jsonb)$$,
+  'Exactly one POST is queued to the Edge Function, with the service key as bearer token, asking it to stream in the background.'
 );
 update queue_mark set last_id = (select max(id) from net.http_request_queue);
 
