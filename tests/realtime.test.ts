@@ -73,6 +73,21 @@ describeWithDatabase('Realtime stand-in with real Postgres and the unmodified su
     expect(notASymbols).not.toContain('RTFILTERAUSDT');
   });
 
+  it('refuses, from the real catalog, a filter column or a table that does not exist', async () => {
+    const supabase = await client();
+    const refusals = await Promise.all([
+      ['live_candles_1m', 'symbl=eq.RTTYPOUSDT'],
+      ['live_candles_5m', 'symbol=eq.RTTYPOUSDT'],
+    ].map(([table, filter]) => new Promise<string>((resolve) => {
+      supabase.channel(`refused-${table}`)
+        .on('postgres_changes' as never, { event: '*', schema: 'public', table, filter }, () => {})
+        .on('system', {}, (payload: { status: string; message: string }) => payload.status === 'error' && resolve(payload.message))
+        .subscribe();
+    })));
+    expect(refusals[0]).toContain('invalid column for filter symbl');
+    expect(refusals[1]).toContain('relation "public.live_candles_5m" does not exist');
+  });
+
   it('gives an INSERT-only binding no updates', async () => {
     const inserts = await subscribeAndCollect(await client(), 'symbol=eq.RTONLYINSUSDT', 'inserts', 'INSERT');
     const minute = currentMinute();

@@ -59,6 +59,19 @@ describe('startRealtime with the unmodified supabase-js client', () => {
     expect(systems[0]).toEqual({ extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL', channel: 'system-ok' });
   });
 
+  it('refuses a filter on a column the table lacks: a postgres_changes system error naming it, then the channel closes', async () => {
+    const systems: Array<{ extension: string; status: string; message: string }> = [];
+    const statuses: string[] = [];
+    const { channel } = watch(client(), 'typo', { filter: 'symbl=eq.BTCUSDT' });
+    channel.on('system', {}, (payload) => systems.push(payload));
+    channel.subscribe((status) => statuses.push(status));
+    await waitFor('the refusal', () => systems.length === 1);
+    expect(systems[0]).toMatchObject({ extension: 'postgres_changes', status: 'error' });
+    expect(systems[0]!.message).toContain('invalid column for filter symbl');
+    await waitFor('the channel to close', () => statuses.includes('CLOSED'));
+    expect(stack.logs.some((line) => line.includes('invalid column for filter symbl'))).toBe(true);
+  });
+
   it('delivers exactly the rows that eq, in, neq and AND-ed filters match', async () => {
     const supabase = client();
     const eq = watch(supabase, 'eq', { filter: 'symbol=eq.BTCUSDT' });

@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Gateway } from '../gateway.ts';
 import { createTokenVerifier } from './auth.ts';
 import { createAuthorizer, type Authorizer } from './authorizer.ts';
+import { createBindingChecker, type BindingChecker } from './binding-check.ts';
 import { startChangeSource, type ChangeSourceOptions } from './change-source.ts';
 import { pushSystem } from './channel.ts';
 import { createConnection, createWriteBatcher, type SendCounters } from './connection.ts';
@@ -39,6 +40,8 @@ export interface RealtimeOptions {
   changeSource?: StartChangeSource;
   /** Decides which viewers may see a change; Postgres grants and RLS (createAuthorizer) unless given. stop() closes only one it made. */
   authorizer?: Authorizer;
+  /** Checks postgres_changes bindings against the database's tables (createBindingChecker) unless given. */
+  bindingChecker?: BindingChecker;
   limits?: Partial<RealtimeLimits>;
 }
 
@@ -85,6 +88,11 @@ export async function startRealtime(options: RealtimeOptions): Promise<RealtimeS
   const { log } = options;
   const limits: RealtimeLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const authorizer = options.authorizer ?? createAuthorizer({ databaseUrl: options.databaseUrl, log });
+  const bindings = options.bindingChecker ?? createBindingChecker({ databaseUrl: options.databaseUrl, log });
+  const closeOwned = async () => {
+    if (!options.authorizer) await authorizer.close();
+    if (!options.bindingChecker) await bindings.close();
+  };
   const subscriptions = createSubscriptions();
   const dispatcher = createDispatcher({ subscriptions, authorizer, log });
   const replication = { state: 'starting' as ReplicationState };
@@ -93,9 +101,10 @@ export async function startRealtime(options: RealtimeOptions): Promise<RealtimeS
     presence: createPresenceRegistry(),
     verifier: createTokenVerifier(options.jwtSecret),
     replicationLive: () => replication.state === 'connected',
+    bindings,
   };
   const feed = await startFeed(options, context, replication, dispatcher).catch(async (error: unknown) => {
-    if (!options.authorizer) await authorizer.close();
+    await closeOwned();
     throw error;
   });
   const sockets = acceptSockets(context, limits);
@@ -109,7 +118,7 @@ export async function startRealtime(options: RealtimeOptions): Promise<RealtimeS
     await feed.stop().catch((error: unknown) => log(`realtime: stopping the change source failed: ${(error as Error).message}`));
     await dispatcher.drained();
     await sockets.closeAll();
-    if (!options.authorizer) await authorizer.close();
+    await closeOwned();
   };
   return {
     stop: () => (stopped ??= stop()),

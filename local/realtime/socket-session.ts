@@ -1,6 +1,7 @@
 // One client socket's protocol state: its joined channels and a handler per client event (onPhxJoin,
 // onPhxLeave, onHeartbeat, onAccessToken, onBroadcast, onPresence). Messages are handled in order; a
 // malformed frame or an unknown event closes this socket only.
+import type { BindingChecker } from './binding-check.ts';
 import type { TokenVerifier } from './auth.ts';
 import { fanOutBroadcast, fanOutPresenceDiff } from './broadcast.ts';
 import { push, pushClose, pushSystem, reply, type Channel } from './channel.ts';
@@ -26,6 +27,8 @@ export interface SessionContext {
   limits: SessionLimits;
   /** True while the change source is streaming, so a pg join can be told "Subscribed to PostgreSQL". */
   replicationLive(): boolean;
+  /** Refuses postgres_changes bindings on a table or filter column that does not exist. */
+  bindings: BindingChecker;
   log: (line: string) => void;
 }
 
@@ -158,7 +161,18 @@ async function onPhxJoin(state: SessionState, message: InboundMessage): Promise<
   context.subscriptions.add(channel);
   reply(connection, message, 'ok', { postgres_changes: echo });
   if (channel.presence.enabled) push(channel, 'presence_state', context.presence.state(channel.topic));
-  if (bindings.length > 0 && context.replicationLive()) announceSubscribed(channel);
+  if (bindings.length === 0) return;
+  const refusal = await context.bindings.check(bindings);
+  if (!channel.active) return;
+  if (refusal !== null) {
+    // As the real server: the reason as a postgres_changes system error, then the channel closes.
+    context.log(`realtime: channel ${channel.topic} on socket #${connection.id} closed: ${refusal}`);
+    pushSystem(channel, 'postgres_changes', 'error', refusal);
+    pushClose(channel);
+    removeChannel(state, channel);
+    return;
+  }
+  if (context.replicationLive()) announceSubscribed(channel);
 }
 
 /** Tells a channel its postgres_changes are live (§6). */

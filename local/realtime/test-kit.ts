@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { startGateway, type Gateway } from '../gateway.ts';
 import type { Authorizer, Viewer } from './authorizer.ts';
+import { checkBindings, type BindingChecker, type ColumnLookup } from './binding-check.ts';
 import type { ChangeSourceOptions, JsonValue, RowChange } from './change-source.ts';
 import type { Channel } from './channel.ts';
 import type { Connection } from './connection.ts';
@@ -81,7 +82,7 @@ export async function startTestRealtime(options: { limits?: Partial<RealtimeLimi
     });
     const realtime = await startRealtime({
       gateway, databaseUrl: 'postgresql://unused', jwtSecret: TEST_SECRET, log: (line) => logs.push(line),
-      changeSource: source.start, authorizer, ...(options.limits ? { limits: options.limits } : {}),
+      changeSource: source.start, authorizer, bindingChecker: createFakeBindingChecker(), ...(options.limits ? { limits: options.limits } : {}),
     });
     return { gateway, realtime };
   };
@@ -105,6 +106,13 @@ export async function startTestRealtime(options: { limits?: Partial<RealtimeLimi
   };
   kit.url = kit.gateway.url;
   return kit;
+}
+
+/** Knows one table, public.live_candles_1m with CANDLE_COLUMNS, as the database would. */
+export function createFakeBindingChecker(): BindingChecker {
+  const candles = new Set(CANDLE_COLUMNS.map((column) => column.name));
+  const columnsOf: ColumnLookup = async (schema, table) => (schema === 'public' && table === 'live_candles_1m' ? candles : undefined);
+  return { check: (bindings) => checkBindings(bindings, columnsOf), close: async () => {} };
 }
 
 /** A JWT signed like the local keys; `expiresIn` seconds from now (negative: already expired). */
