@@ -63,7 +63,7 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
       expect(out, `a progress line for ${step}`).toMatch(new RegExp(`^${step} +\\S`, 'm'));
     }
     expect(out).toMatch(/^postgres +created /m);
-    expect(out).toMatch(/^dashboard +building \(no build yet\)/m);
+    expect(out).toMatch(/^dashboard +built \(no build yet\); log build\.log/m);
     const dashboard = `http://127.0.0.1:${ports.APP_PORT}/`;
     expect(ready[1]).toBe(dashboard);
     expect(out).toContain(`  dashboard  ${dashboard}\n`);
@@ -184,7 +184,7 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     const out = run.output();
     expect(out).not.toContain('installing npm dependencies');
     expect(out).toMatch(/^postgres +started \.local\/postgres/m);
-    expect(out).not.toMatch(/^dashboard +building/m);
+    expect(out).not.toMatch(/^dashboard +(building|built)/m);
     // A supervisor stops a service with SIGTERM to the process it started: npm.
     await expectCleanStop(run, () => process.kill(run.pid, 'SIGTERM'), clone);
   }, 180_000);
