@@ -164,7 +164,8 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     expect(out).toMatch(/^postgres +using DATABASE_URL \(postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres\); no local cluster$/m);
     for (const step of ['keys', 'feed', 'gateway', 'functions']) expect(out, `no ${step} of its own`).not.toMatch(new RegExp(`^${step} `, 'm'));
     expect(out).toContain(`  API        ${api}\n`);
-    expect(out).toMatch(/^watchdog +.*a stream is already running/m);
+    // The first stack streams; in the second or so of a hand-off between its sessions this call may take over.
+    expect(out).toMatch(/^watchdog +.*(a stream is already running|invoked once now)/m);
     const html = await (await fetch(`http://127.0.0.1:${appPort}/`)).text();
     expect(html).toContain(keys.anonKey);
     expect(html).not.toContain(keys.serviceRoleKey);
