@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { describeWithDatabase, testDatabaseUrl } from '../../tests/support/database.ts';
 import { checkBindings, createBindingChecker, type ColumnLookup } from './binding-check.ts';
 import { parseFilter } from './filters.ts';
 import type { Binding } from './join.ts';
@@ -42,6 +43,32 @@ describe('createBindingChecker', () => {
     try {
       expect(await checker.check([binding('live_candles_1m', 'symbol=eq.A')])).toBeNull();
       expect(lines.join('\n')).toMatch(/could not check postgres_changes bindings: .*ECONNREFUSED/);
+    } finally {
+      await checker.close();
+    }
+  });
+});
+
+describeWithDatabase('createBindingChecker on the real catalog', () => {
+  it('answers at once, without a query, only for tables it has already looked up', async () => {
+    const checker = createBindingChecker({ databaseUrl: testDatabaseUrl!, log: () => {} });
+    try {
+      const typo = [binding('live_candles_1m', 'symbl=eq.A')];
+      expect(checker.checkKnown(typo)).toBeUndefined();
+      expect(await checker.check(typo)).toContain('invalid column for filter symbl');
+      expect(checker.checkKnown(typo)).toContain('invalid column for filter symbl');
+      expect(checker.checkKnown([binding('live_candles_1m', 'symbol=eq.A,close=gt.1')])).toBeNull();
+      expect(checker.checkKnown([binding('stream_status')])).toBeUndefined();
+    } finally {
+      await checker.close();
+    }
+  });
+
+  it('knows every table of the supabase_realtime publication after prefetch', async () => {
+    const checker = createBindingChecker({ databaseUrl: testDatabaseUrl!, log: () => {} });
+    try {
+      await checker.prefetch();
+      expect(checker.checkKnown([binding('live_candles_1m', 'symbol=eq.A')])).toBeNull();
     } finally {
       await checker.close();
     }

@@ -7,28 +7,51 @@ import type { Binding } from './join.ts';
 export interface BindingChecker {
   /** The real server's error message for the first binding it would refuse, or null when all are fine. */
   check(bindings: readonly Binding[]): Promise<string | null>;
+  /**
+   * The same answer at once when every table involved is already known, else undefined: a join
+   * then completes without waiting (a burst of joins would otherwise all wait on one look-up).
+   */
+  checkKnown(bindings: readonly Binding[]): string | null | undefined;
+  /** Looks up every table of the supabase_realtime publication ahead of the first joins. */
+  prefetch(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Columns per table; undefined when the table does not exist. */
-export type ColumnLookup = (schema: string, table: string) => Promise<ReadonlySet<string> | undefined>;
+/** A table's columns; undefined when the table does not exist. */
+export type TableColumns = ReadonlySet<string> | undefined;
+
+export type ColumnLookup = (schema: string, table: string) => Promise<TableColumns>;
 
 const CACHE_MS = 10_000;
+const RETRY_MS = 1_000;
 
 /** A checker reading pg_attribute over one connection, caching each table's columns for 10 s. */
 export function createBindingChecker(options: { databaseUrl: string; log: (line: string) => void }): BindingChecker {
   const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  // The look-up itself is cached (10 s), so a burst of joins on one table costs one query.
-  const cache = new Map<string, { columns: Promise<ReadonlySet<string> | undefined>; at: number }>();
-  const lookup: ColumnLookup = (schema, table) => {
+  // Each table's look-up is cached: a burst of joins on one table costs one query. A known answer
+  // older than 10 s is still used while a fresh one is fetched, so joins rarely wait on a query.
+  type Entry = { columns: Promise<TableColumns>; at: number; settled?: { columns: TableColumns } };
+  const cache = new Map<string, Entry>();
+  const refresh = (schema: string, table: string): Entry => {
     const key = `${schema}.${table}`;
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.columns;
-    const columns = readColumns(sql, schema, table);
-    cache.set(key, { columns, at: Date.now() });
-    // A failed look-up is not remembered: the next join asks again.
-    columns.catch(() => cache.delete(key));
-    return columns;
+    const previous = cache.get(key);
+    const entry: Entry = { columns: readColumns(sql, schema, table), at: Date.now(), ...(previous?.settled ? { settled: previous.settled } : {}) };
+    cache.set(key, entry);
+    entry.columns.then(
+      (columns) => (entry.settled = { columns }),
+      // A failed look-up is not remembered (a known answer stays): the next join asks again.
+      () => {
+        if (cache.get(key) !== entry) return;
+        // Keep the known answer, and try again in a second rather than on every join.
+        if (entry.settled) cache.set(key, { columns: Promise.resolve(entry.settled.columns), at: Date.now() - CACHE_MS + RETRY_MS, settled: entry.settled });
+        else cache.delete(key);
+      },
+    );
+    return entry;
+  };
+  const lookup: ColumnLookup = (schema, table) => {
+    const hit = cache.get(`${schema}.${table}`);
+    return hit && Date.now() - hit.at < CACHE_MS ? hit.columns : refresh(schema, table).columns;
   };
   return {
     // The database being unreachable is not the subscriber's fault: the join stands, as it would
@@ -37,11 +60,28 @@ export function createBindingChecker(options: { databaseUrl: string; log: (line:
       options.log(`realtime: could not check postgres_changes bindings: ${error.message}`);
       return null;
     }),
+    prefetch: async () => {
+      const tables = await sql<{ schema: string; table: string }[]>`
+        select schemaname as schema, tablename as table from pg_catalog.pg_publication_tables where pubname = 'supabase_realtime'`;
+      await Promise.all(tables.map(({ schema, table }) => refresh(schema, table).columns));
+    },
+    checkKnown: (bindings) => {
+      const known = new Map<string, TableColumns>();
+      for (const binding of bindings) {
+        if (binding.table === '*') continue;
+        const key = `${binding.schema}.${binding.table}`;
+        const hit = cache.get(key);
+        if (!hit?.settled) return undefined;
+        if (Date.now() - hit.at >= CACHE_MS) refresh(binding.schema, binding.table);
+        known.set(key, hit.settled.columns);
+      }
+      return firstRefusal(bindings, (schema, table) => known.get(`${schema}.${table}`));
+    },
     close: () => sql.end({ timeout: 2 }),
   };
 }
 
-async function readColumns(sql: postgres.Sql, schema: string, table: string): Promise<ReadonlySet<string> | undefined> {
+async function readColumns(sql: postgres.Sql, schema: string, table: string): Promise<TableColumns> {
   const [row] = await sql<{ found: boolean; columns: string[] }[]>`
     select c.oid is not null as found, coalesce(array_agg(a.attname::text) filter (where a.attname is not null), '{}') as columns
     from (select to_regclass(format('%I.%I', ${schema}::text, ${table}::text)) as oid) c
@@ -50,11 +90,21 @@ async function readColumns(sql: postgres.Sql, schema: string, table: string): Pr
   return row?.found ? new Set(row.columns) : undefined;
 }
 
-/** The first refusal among bindings, worded as the real server words it. */
+/** The first refusal among bindings, worded as the real server words it; each table looked up once. */
 export async function checkBindings(bindings: readonly Binding[], columnsOf: ColumnLookup): Promise<string | null> {
+  const known = new Map<string, TableColumns>();
+  for (const binding of bindings) {
+    const key = `${binding.schema}.${binding.table}`;
+    if (binding.table !== '*' && !known.has(key)) known.set(key, await columnsOf(binding.schema, binding.table));
+  }
+  return firstRefusal(bindings, (schema, table) => known.get(`${schema}.${table}`));
+}
+
+/** The refusal for the first binding on a missing table or filtering on a missing column, given each table's columns. */
+export function firstRefusal(bindings: readonly Binding[], columnsOf: (schema: string, table: string) => TableColumns): string | null {
   for (const binding of bindings) {
     if (binding.table === '*') continue;
-    const columns = await columnsOf(binding.schema, binding.table);
+    const columns = columnsOf(binding.schema, binding.table);
     if (!columns) return refusal(binding, `ERROR 42P01 (undefined_table) relation "${binding.schema}.${binding.table}" does not exist`);
     const unknown = binding.filter.find((condition) => !columns.has(condition.column));
     if (unknown) return refusal(binding, `ERROR P0001 (raise_exception) invalid column for filter ${unknown.column}`);

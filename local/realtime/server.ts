@@ -89,6 +89,7 @@ export async function startRealtime(options: RealtimeOptions): Promise<RealtimeS
   const limits: RealtimeLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const authorizer = options.authorizer ?? createAuthorizer({ databaseUrl: options.databaseUrl, log });
   const bindings = options.bindingChecker ?? createBindingChecker({ databaseUrl: options.databaseUrl, log });
+  void bindings.prefetch().catch((error: Error) => log(`realtime: could not look up the published tables: ${error.message}`));
   const closeOwned = async () => {
     if (!options.authorizer) await authorizer.close();
     if (!options.bindingChecker) await bindings.close();

@@ -162,7 +162,8 @@ async function onPhxJoin(state: SessionState, message: InboundMessage): Promise<
   reply(connection, message, 'ok', { postgres_changes: echo });
   if (channel.presence.enabled) push(channel, 'presence_state', context.presence.state(channel.topic));
   if (bindings.length === 0) return;
-  const refusal = await context.bindings.check(bindings);
+  const known = context.bindings.checkKnown(bindings);
+  const refusal = known !== undefined ? known : await context.bindings.check(bindings);
   if (!channel.active) return;
   if (refusal !== null) {
     // As the real server: the reason as a postgres_changes system error, then the channel closes.

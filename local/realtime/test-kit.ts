@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { startGateway, type Gateway } from '../gateway.ts';
 import type { Authorizer, Viewer } from './authorizer.ts';
-import { checkBindings, type BindingChecker, type ColumnLookup } from './binding-check.ts';
+import { firstRefusal, type BindingChecker } from './binding-check.ts';
 import type { ChangeSourceOptions, JsonValue, RowChange } from './change-source.ts';
 import type { Channel } from './channel.ts';
 import type { Connection } from './connection.ts';
@@ -111,8 +111,8 @@ export async function startTestRealtime(options: { limits?: Partial<RealtimeLimi
 /** Knows one table, public.live_candles_1m with CANDLE_COLUMNS, as the database would. */
 export function createFakeBindingChecker(): BindingChecker {
   const candles = new Set(CANDLE_COLUMNS.map((column) => column.name));
-  const columnsOf: ColumnLookup = async (schema, table) => (schema === 'public' && table === 'live_candles_1m' ? candles : undefined);
-  return { check: (bindings) => checkBindings(bindings, columnsOf), close: async () => {} };
+  const columnsOf = (schema: string, table: string) => (schema === 'public' && table === 'live_candles_1m' ? candles : undefined);
+  return { check: async (bindings) => firstRefusal(bindings, columnsOf), checkKnown: (bindings) => firstRefusal(bindings, columnsOf), prefetch: async () => {}, close: async () => {} };
 }
 
 /** A JWT signed like the local keys; `expiresIn` seconds from now (negative: already expired). */
