@@ -70,7 +70,7 @@ async function runInstrumentedSession(
   try {
     const base = createPostgresSink(sql);
     const sink: IngestSink = {
-      newestOpenTime: base.newestOpenTime,
+      backfillFrom: base.backfillFrom,
       async ingest(batchJson) {
         const counts = await base.ingest(batchJson);
         onCommit(batchJson, counts, Date.now());

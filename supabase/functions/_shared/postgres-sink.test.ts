@@ -50,17 +50,17 @@ describe('createPostgresSink', () => {
     });
   });
 
-  describe('newestOpenTime', () => {
+  describe('backfillFrom', () => {
     it('asks public.live_candles_1m for the symbol and returns the open time in epoch ms', async () => {
       const { sql, queries } = fakeSql([{ open_time: 1754006400000 }]);
-      expect(await createPostgresSink(sql).newestOpenTime('BTCUSDT')).toBe(1754006400000);
+      expect(await createPostgresSink(sql).backfillFrom('BTCUSDT')).toBe(1754006400000);
       expect(queries[0]!.query).toContain('public.live_candles_1m');
       expect(queries[0]!.params).toEqual(['BTCUSDT']);
     });
 
     it('returns null when the symbol has no candles yet', async () => {
       const { sql } = fakeSql([{ open_time: null }]);
-      expect(await createPostgresSink(sql).newestOpenTime('BTCUSDT')).toBeNull();
+      expect(await createPostgresSink(sql).backfillFrom('BTCUSDT')).toBeNull();
     });
   });
 });

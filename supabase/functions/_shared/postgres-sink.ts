@@ -1,6 +1,6 @@
 // The database side of a stream session, over any postgres.js-compatible client (npm:postgres in the
-// Edge Function, the `postgres` package in Node): ingest batches, find the newest stored candle, and
-// hold the stream lease.
+// Edge Function, the `postgres` package in Node): ingest batches, find where a backfill must start,
+// and hold the stream lease.
 
 import type { IngestCounts, IngestSink } from './stream-session.ts';
 
@@ -16,10 +16,15 @@ export function createPostgresSink(sql: SqlClient): IngestSink {
       const [row] = await sql.unsafe('select public.ingest_klines($1::text::jsonb) as result', [batchJson]);
       return readCounts(row?.result);
     },
-    async newestOpenTime(symbol) {
+    async backfillFrom(symbol) {
+      // Not simply the newest candle: a connection can drop before a candle's final update while the
+      // next candle's first updates are already stored, and that candle must be fetched again.
       const [row] = await sql.unsafe(
-        `select (extract(epoch from max("timestamp")) * 1000)::float8 as open_time
-         from public.live_candles_1m where symbol = $1`,
+        `select (extract(epoch from coalesce(
+                  (select min(c."timestamp") from public.live_candles_1m c
+                   where c.symbol = $1 and not c.is_closed and c."timestamp" >= m.newest - interval '1 day'),
+                  m.newest)) * 1000)::float8 as open_time
+         from (select max("timestamp") as newest from public.live_candles_1m where symbol = $1) m`,
         [symbol],
       );
       return typeof row?.open_time === 'number' ? row.open_time : null;

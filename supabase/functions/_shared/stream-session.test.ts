@@ -46,7 +46,7 @@ function fakeSink(options: {
       batches.push(items);
       return Promise.resolve(options.answer?.(items) ?? { accepted: items.length, stale: 0, rejected: 0 });
     },
-    newestOpenTime(symbol) {
+    backfillFrom(symbol) {
       asked.push(symbol);
       return Promise.resolve(options.newest?.[symbol] ?? null);
     },

@@ -18,8 +18,11 @@ export interface IngestCounts {
 export interface IngestSink {
   /** Sends one JSON array of events (texts as received) to public.ingest_klines. */
   ingest(batchJson: string): Promise<IngestCounts>;
-  /** Open time (epoch ms) of the newest stored candle of symbol, or null when there is none. */
-  newestOpenTime(symbol: string): Promise<number | null>;
+  /**
+   * Open time (epoch ms) a backfill of symbol starts from: the oldest candle of the last day still
+   * not closed, else the newest stored one; null when there is none.
+   */
+  backfillFrom(symbol: string): Promise<number | null>;
 }
 
 export interface SessionOptions {
@@ -158,7 +161,7 @@ function createBackfillQueue(options: SessionOptions, add: (json: string) => voi
 }
 
 async function backfillSymbol(options: SessionOptions, symbol: string, add: (json: string) => void, now: () => number): Promise<number> {
-  const newest = await options.sink.newestOpenTime(symbol);
+  const newest = await options.sink.backfillFrom(symbol);
   const fallback = Math.floor(now() / MINUTE_MS) * MINUTE_MS - (options.initialBackfillMinutes ?? 1440) * MINUTE_MS;
   const handed = await backfillKlines({
     restBaseUrl: options.restBaseUrl,
