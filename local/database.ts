@@ -16,11 +16,11 @@ export interface PreparedDatabase {
   migrations: string;
 }
 
-/** Bootstraps (when needed) and migrates the database at `url`. */
-export async function prepareDatabase(url: string, log: (line: string) => void = console.log): Promise<PreparedDatabase> {
+/** Bootstraps (when needed) and migrates the database at `url`; `signal` stops the CLI midway. */
+export async function prepareDatabase(url: string, log: (line: string) => void = console.log, signal?: AbortSignal): Promise<PreparedDatabase> {
   const bootstrapped = await bootstrapDatabase(url);
   log(bootstrapped ? 'database: Supabase look-alike bootstrap applied' : 'database: real Supabase database, bootstrap skipped');
-  const migrations = await migrateDatabase(url);
+  const migrations = await migrateDatabase(url, signal);
   log(`database: migrations up to date (${migrations})`);
   return { bootstrapped, migrations };
 }
@@ -51,12 +51,13 @@ export async function isRealSupabase(sql: postgres.Sql): Promise<boolean> {
 }
 
 /** Applies pending migrations with `supabase db push --db-url`; says how many it applied. */
-export async function migrateDatabase(url: string): Promise<string> {
+export async function migrateDatabase(url: string, signal?: AbortSignal): Promise<string> {
   const cli = join(projectRoot, 'node_modules', '.bin', 'supabase');
   const result = await runCommand(cli, ['db', 'push', '--db-url', cliUrl(url), '--include-all', '--yes'], {
     cwd: projectRoot,
     env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
     quiet: true,
+    signal,
   });
   const output = result.output.trim();
   if (result.status !== 0) {

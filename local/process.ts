@@ -10,14 +10,18 @@ export interface RunResult {
   output: string;
 }
 
-/** Runs a command, echoing its output live (unless quiet) and returning it with the exit status. */
+/**
+ * Runs a command, echoing its output live (unless quiet) and returning it with the exit status.
+ * Aborting `signal` sends the command SIGTERM and rejects once it has exited (a stack stopped while
+ * it starts must not leave it running).
+ */
 export function runCommand(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; quiet?: boolean } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; quiet?: boolean; signal?: AbortSignal } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
     const chunks: Buffer[] = [];
     const collect = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
       chunks.push(chunk);
@@ -25,8 +29,15 @@ export function runCommand(
     };
     child.stdout.on('data', collect(process.stdout));
     child.stderr.on('data', collect(process.stderr));
-    child.once('error', reject);
-    child.once('close', (status, signal) => resolve({ status, signal, output: Buffer.concat(chunks).toString('utf8') }));
+    let aborted: Error | undefined;
+    child.once('error', (error) => {
+      if (error.name === 'AbortError') aborted = error;
+      else reject(error);
+    });
+    child.once('close', (status, signal) => {
+      if (aborted) reject(aborted);
+      else resolve({ status, signal, output: Buffer.concat(chunks).toString('utf8') });
+    });
   });
 }
 

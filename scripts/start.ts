@@ -86,7 +86,7 @@ async function startStack(config: StackConfig): Promise<void> {
   databaseClient = db;
   lifecycle.add({ name: 'database client', stop: () => db.end({ timeout: 2 }) });
   await checkDatabase(db, databaseUrl, config);
-  const prepared = await progress.run('migrations', 'applying the bootstrap and migrations (supabase db push)', () => prepareDatabase(databaseUrl, () => {}),
+  const prepared = await progress.run('migrations', 'applying the bootstrap and migrations (supabase db push)', () => whileStarting('migrations', () => prepareDatabase(databaseUrl, () => {}, lifecycle.stopping)),
     (result) => `${result.bootstrapped ? 'Supabase look-alike bootstrap applied' : 'real Supabase database (no bootstrap)'}; migrations ${result.migrations}`);
   checkpoint();
 
@@ -247,7 +247,7 @@ async function startStreaming(db: postgres.Sql, api: Api, config: StackConfig): 
 async function startDashboard(config: StackConfig, databaseUrl: string, apiUrl: string, anonKey: string): Promise<string> {
   const reason = findBuildReason();
   if (reason) {
-    await progress.run('dashboard', `building (${reason})`, () => buildDashboard(logFile('build')), () => `built (${reason}); log build.log`);
+    await progress.run('dashboard', `building (${reason})`, () => whileStarting('dashboard build', () => buildDashboard(logFile('build'), lifecycle.stopping)), () => `built (${reason}); log build.log`);
     checkpoint();
   }
   const server = serveDashboard({
@@ -277,6 +277,16 @@ async function pingDatabase(db: postgres.Sql): Promise<Record<string, unknown>> 
   } catch (error) {
     return { state: 'down', error: (error as Error).message };
   }
+}
+
+/**
+ * A start-up step that runs a command (the migrations, the build): a shutdown meanwhile aborts it
+ * (lifecycle.stopping) and waits for it to end, so no command outlives npm start.
+ */
+function whileStarting<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const running = work();
+  lifecycle.add({ name, stop: () => running.then(() => {}, () => {}) });
+  return running;
 }
 
 function checkpoint(): void {

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join, relative } from 'node:path';
 import { LocalStackError } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
-import { runCommand } from '../process.ts';
+import { runCommand, type RunResult } from '../process.ts';
 import { describeTail, openServiceLog, tailLines } from '../service-log.ts';
 import { superviseChild, type ChildExit, type SupervisedChild } from '../supervised-child.ts';
 
@@ -23,12 +23,18 @@ export function findBuildReason(appDir = APP): string | undefined {
 }
 
 /** Builds the dashboard (output to the `build` service log) and records the sources it was built from. */
-export async function buildDashboard(logPath: string): Promise<void> {
+export async function buildDashboard(logPath: string, signal?: AbortSignal): Promise<void> {
   const log = openServiceLog('build', logPath);
   const hash = sourceHash(APP);
-  const result = await runCommand('npm', ['run', '-s', 'build', '-w', 'app'], { cwd: projectRoot, quiet: true });
-  log.stream.write(result.output);
-  await log.close();
+  let result: RunResult;
+  try {
+    // `vite build` itself (what the app's build script runs), not through npm and a shell: a stop
+    // while it builds must reach the process doing the work.
+    result = await runCommand(process.execPath, [join(projectRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: APP, quiet: true, signal });
+    log.stream.write(result.output);
+  } finally {
+    await log.close();
+  }
   if (result.status !== 0) {
     throw new LocalStackError('BUILD_FAILED', `the dashboard build failed (exit ${result.status}). ${describeTail(logPath, tailLines(logPath, 30))}`);
   }

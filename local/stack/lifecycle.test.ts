@@ -13,6 +13,15 @@ describe('createLifecycle', () => {
     expect(lifecycle.isShuttingDown()).toBe(true);
   });
 
+  it('aborts its stopping signal as stopping begins, before any part stops', async () => {
+    const lifecycle = createLifecycle(() => {});
+    const seen: boolean[] = [];
+    lifecycle.add({ name: 'postgres', stop: () => void seen.push(lifecycle.stopping.aborted) });
+    expect(lifecycle.stopping.aborted).toBe(false);
+    await lifecycle.stopAll();
+    expect(seen).toEqual([true]);
+  });
+
   it('stops the remaining parts after one fails, and says the stop was not clean', async () => {
     const stopped: string[] = [];
     const lines: string[] = [];

@@ -10,6 +10,8 @@ export interface Part {
 export interface Lifecycle {
   add(part: Part): void;
   isShuttingDown(): boolean;
+  /** Aborted as stopping begins: for start-up commands (migrations, the build) that are no part yet. */
+  readonly stopping: AbortSignal;
   /** Each part's health, in start order. */
   health(): Record<string, unknown>;
   /** Stops every part once, newest first; resolves true when every stop succeeded. */
@@ -27,12 +29,20 @@ const REPEAT_WINDOW_MS = 1_000;
 export function createLifecycle(print: (line: string) => void = console.log): Lifecycle {
   const parts: Part[] = [];
   let stopping: Promise<boolean> | undefined;
+  const interrupt = new AbortController();
 
-  const stopAll = (): Promise<boolean> => (stopping ??= stopEach(parts, print));
+  const stopAll = (): Promise<boolean> => {
+    if (!stopping) {
+      interrupt.abort();
+      stopping = stopEach(parts, print);
+    }
+    return stopping;
+  };
 
   return {
     add: (part) => void parts.push(part),
     isShuttingDown: () => stopping !== undefined,
+    stopping: interrupt.signal,
     health: () => Object.fromEntries(parts.filter((part) => part.health).map((part) => [part.name, part.health!()])),
     stopAll,
     exitOnSignals(exit = (code) => process.exit(code)) {

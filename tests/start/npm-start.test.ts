@@ -1,7 +1,7 @@
 // `npm start` itself, as a newcomer runs it: a fresh clone of this repository in a temp folder, the
 // simulated feed on free ports, then Ctrl-C. Runs as its own suite (npm test -- --suite start).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -199,6 +199,19 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     expect(run.output()).not.toContain('error [');
     const dataDir = join(devClusterSpec({ CANDLESTREAM_STATE_DIR: join(clone, '.local') }).dir, 'data');
     await expect.poll(() => [...processGroup(run.pid), ...processTree([1]).filter((pid) => commandLine(pid).endsWith(` -D ${dataDir}`))], { timeout: 10_000 }).toEqual([]);
+  }, 90_000);
+
+  it('stops a dashboard build under way when npm alone gets SIGTERM while starting', async () => {
+    // A changed source makes this start rebuild the dashboard.
+    appendFileSync(join(clone, 'app', 'src', 'app.css'), '\n/* changed by the npm start suite */\n');
+    const run = start();
+    await run.waitFor(/^watchdog +/m, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(run.output()).not.toMatch(/^dashboard +built/m);
+    process.kill(run.pid, 'SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+    // Gone with npm start, not merely finishing the build on its own a few seconds later.
+    expect(processGroup(run.pid).map((pid) => `${pid} ${commandLine(pid)}`)).toEqual([]);
   }, 90_000);
 
   it.each(['API_PORT', 'APP_PORT', 'EXCHANGE_PORT', 'DB_PORT'] as const)('refuses a taken %s, naming the port and the variable', async (variable) => {
