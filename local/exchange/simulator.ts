@@ -2,7 +2,7 @@
 // streams and the klines REST endpoints, fed by synthetic prices or a replayed dump on a simulated
 // clock, with fault knobs for testing clients.
 import { createServer, type Server } from 'node:http';
-import type { KlineEvent } from '../../supabase/functions/_shared/kline-event.ts';
+import type { KlineEvent, KlineValues } from '../../supabase/functions/_shared/kline-event.ts';
 import { LocalStackError } from '../errors.ts';
 import { portInUse } from '../process.ts';
 import { createSimClock, type SimClock } from './clock.ts';
@@ -59,17 +59,9 @@ export interface ExchangeSimulator {
   close(): Promise<void>;
 }
 
-export interface SimCandle {
-  openTime: number;
+/** A candle as the stream emitted it: the kline event's values, with its close and last event times. */
+export interface SimCandle extends Pick<KlineValues, 'openTime' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'quoteVolume' | 'trades' | 'closed'> {
   closeTime: number;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  quoteVolume: string;
-  trades: number;
-  closed: boolean;
   lastEventTime: number;
 }
 
