@@ -19,8 +19,9 @@ export interface Feed {
 
 const BINANCE_STREAM = 'wss://fstream.binance.com/ws';
 
-export async function startFeed(choice: FeedChoice, port: number, symbols: string[]): Promise<Feed> {
-  if (choice.kind === 'binance' || (choice.kind === 'auto' && (await probeBinanceStream(symbols[0]!)))) {
+/** `probe` answers whether Binance's stream delivers (FEED=auto asks it once); tests pass their own. */
+export async function startFeed(choice: FeedChoice, port: number, symbols: string[], probe = probeBinanceStream): Promise<Feed> {
+  if (choice.kind === 'binance' || (choice.kind === 'auto' && (await probe(symbols[0]!)))) {
     const label = `binance (USD-M futures, ${BINANCE_STREAM})`;
     return { source: 'binance', label, symbols, functionEnv: {}, health: () => ({ state: 'up', source: 'binance' }), stop: async () => {} };
   }
@@ -39,10 +40,10 @@ export async function startFeed(choice: FeedChoice, port: number, symbols: strin
   };
 }
 
-/** True when Binance's kline stream for symbol delivers an event within timeoutMs. */
-export function probeBinanceStream(symbol: string, timeoutMs = 5_000): Promise<boolean> {
+/** True when Binance's kline stream for symbol (at `baseUrl`) delivers an event within timeoutMs. */
+export function probeBinanceStream(symbol: string, timeoutMs = 5_000, baseUrl = BINANCE_STREAM): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(`${BINANCE_STREAM}/${symbol.toLowerCase()}@kline_1m`);
+    const socket = new WebSocket(`${baseUrl}/${symbol.toLowerCase()}@kline_1m`);
     const finish = (reachable: boolean) => {
       clearTimeout(timer);
       socket.removeAllListeners();

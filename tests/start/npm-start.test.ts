@@ -64,6 +64,7 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     }
     expect(out).toMatch(/^postgres +created /m);
     expect(out).toMatch(/^dashboard +built \(no build yet\); log build\.log/m);
+    expect(out).toContain(`watchdog       pg_cron invokes http://127.0.0.1:${ports.API_PORT}/functions/v1/exchange-stream when the stream is stale; invoked once now (streaming)\n`);
     const dashboard = `http://127.0.0.1:${ports.APP_PORT}/`;
     expect(ready[1]).toBe(dashboard);
     expect(out).toContain(`  dashboard  ${dashboard}\n`);
@@ -95,6 +96,10 @@ describe.skipIf(missing !== null)('npm start on a fresh clone', () => {
     try {
       await expect.poll(async () => (await sql`select source from public.stream_status where symbol = 'BTCUSDT'`).map((r) => r.source), { timeout: 30_000 })
         .toContain('simulated');
+      // The watchdog knows where the function is and which key calls it.
+      const [settings] = await sql`select private.setting('exchange_stream_url') as url, private.setting('service_role_key') as key`;
+      const keys = JSON.parse(readFileSync(join(clone, '.local', 'keys.json'), 'utf8')) as { serviceRoleKey: string };
+      expect(settings).toEqual({ url: `http://127.0.0.1:${ports.API_PORT}/functions/v1/exchange-stream`, key: keys.serviceRoleKey });
       const [candles] = await sql`select count(*)::int as n from public.live_candles_1m where symbol = 'BTCUSDT' and ingested_at > now() - interval '1 minute'`;
       expect(candles!.n).toBeGreaterThan(0);
     } finally {
