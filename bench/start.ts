@@ -10,7 +10,7 @@ import { stopCluster } from '../local/postgres/cluster.ts';
 import { devClusterSpec } from '../local/postgres/dev-cluster.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
 import { freePort } from '../local/process.ts';
-import { buildDashboard, findBuildReason } from '../local/stack/dashboard.ts';
+import { buildDashboard, checkBuild } from '../local/stack/dashboard.ts';
 import { logFile } from '../local/paths.ts';
 import type { BenchContext, Metric } from './metrics.ts';
 
@@ -22,7 +22,8 @@ export async function benchStart(ctx: BenchContext): Promise<Metric[]> {
     API_PORT: String(await freePort()), DB_PORT: String(await freePort()), EXCHANGE_PORT: String(await freePort()), APP_PORT: String(await freePort()),
   };
   for (const name of ['DATABASE_URL', 'SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_ROLE_KEY']) delete env[name];
-  if (findBuildReason()) await buildDashboard(logFile('build'));
+  const build = checkBuild();
+  if (build.reason) await buildDashboard(logFile('build'), build.hash);
   try {
     const cold = await timeToReady(env);
     ctx.log(`start: cold (new cluster, keys, Deno cache) ready in ${cold.toFixed(1)} s`);

@@ -19,7 +19,7 @@ import { startRealtime } from '../local/realtime/server.ts';
 import { describeTail, openServiceLog } from '../local/service-log.ts';
 import { watchCluster } from '../local/stack/cluster-watch.ts';
 import { readStackConfig, type StackConfig } from '../local/stack/config.ts';
-import { buildDashboard, findBuildReason, serveDashboard } from '../local/stack/dashboard.ts';
+import { buildDashboard, checkBuild, serveDashboard } from '../local/stack/dashboard.ts';
 import { startFeed, type Feed } from '../local/stack/feed.ts';
 import { createLifecycle } from '../local/stack/lifecycle.ts';
 import { createProgress } from '../local/stack/progress.ts';
@@ -245,9 +245,9 @@ async function startStreaming(db: postgres.Sql, api: Api, config: StackConfig): 
 }
 
 async function startDashboard(config: StackConfig, databaseUrl: string, apiUrl: string, anonKey: string): Promise<string> {
-  const reason = findBuildReason();
+  const { reason, hash } = checkBuild();
   if (reason) {
-    await progress.run('dashboard', `building (${reason})`, () => whileStarting('dashboard build', () => buildDashboard(logFile('build'), lifecycle.stopping)), () => `built (${reason}); log build.log`);
+    await progress.run('dashboard', `building (${reason})`, () => whileStarting('dashboard build', () => buildDashboard(logFile('build'), hash, lifecycle.stopping)), () => `built (${reason}); log build.log`);
     checkpoint();
   }
   const server = serveDashboard({

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findBuildReason, sourceHash } from './dashboard.ts';
+import { checkBuild, sourceHash } from './dashboard.ts';
 
 /** A minimal app folder: sources, and optionally a build made from them. */
 function appFolder(built: boolean): string {
@@ -20,31 +20,31 @@ function appFolder(built: boolean): string {
   return app;
 }
 
-describe('findBuildReason', () => {
+describe('checkBuild', () => {
   it('asks for a build when there is none', () => {
-    expect(findBuildReason(appFolder(false))).toBe('no build yet');
+    expect(checkBuild(appFolder(false)).reason).toBe('no build yet');
   });
 
   it('accepts a build made from the current sources', () => {
-    expect(findBuildReason(appFolder(true))).toBeUndefined();
+    expect(checkBuild(appFolder(true)).reason).toBeUndefined();
   });
 
   it('asks for a rebuild when a source changed, was added, or the lockfile changed', () => {
     const edited = appFolder(true);
     writeFileSync(join(edited, 'src', 'routes', '+page.svelte'), '<h1>candles!</h1>');
-    expect(findBuildReason(edited)).toBe('sources changed since the last build');
+    expect(checkBuild(edited).reason).toBe('sources changed since the last build');
     const added = appFolder(true);
     writeFileSync(join(added, 'src', 'routes', '+layout.svelte'), '<slot />');
-    expect(findBuildReason(added)).toBe('sources changed since the last build');
+    expect(checkBuild(added).reason).toBe('sources changed since the last build');
     const locked = appFolder(true);
     writeFileSync(join(locked, '..', 'package-lock.json'), '{"lockfileVersion":3}');
-    expect(findBuildReason(locked)).toBe('sources changed since the last build');
+    expect(checkBuild(locked).reason).toBe('sources changed since the last build');
   });
 
   it('ignores a touched file whose content did not change (a checkout)', () => {
     const app = appFolder(true);
     const page = join(app, 'src', 'routes', '+page.svelte');
     utimesSync(page, new Date(), new Date(Date.now() + 60_000));
-    expect(findBuildReason(app)).toBeUndefined();
+    expect(checkBuild(app).reason).toBeUndefined();
   });
 });

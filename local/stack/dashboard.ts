@@ -15,17 +15,24 @@ const HASH_FILE = join(BUILD, '.source-hash');
 /** Everything the build reads besides node_modules. */
 const SOURCES = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'tsconfig.json', 'package.json', '../package-lock.json'];
 
-/** Why the dashboard must be built ('no build yet', 'sources changed since the last build'), or undefined when the build is current. */
-export function findBuildReason(appDir = APP): string | undefined {
-  const hashFile = join(appDir, 'build', '.source-hash');
-  if (!existsSync(join(appDir, 'build', 'index.js')) || !existsSync(hashFile)) return 'no build yet';
-  return readFileSync(hashFile, 'utf8').trim() === sourceHash(appDir) ? undefined : 'sources changed since the last build';
+export interface BuildCheck {
+  /** Why the dashboard must be built ('no build yet', 'sources changed since the last build'), or undefined when the build is current. */
+  reason: string | undefined;
+  /** The sources' hash now: what a build made from them records. */
+  hash: string;
 }
 
-/** Builds the dashboard (output to the `build` service log) and records the sources it was built from. */
-export async function buildDashboard(logPath: string, signal?: AbortSignal): Promise<void> {
+/** Compares the sources with those the current build was made from (hashing them once). */
+export function checkBuild(appDir = APP): BuildCheck {
+  const hash = sourceHash(appDir);
+  const hashFile = join(appDir, 'build', '.source-hash');
+  if (!existsSync(join(appDir, 'build', 'index.js')) || !existsSync(hashFile)) return { reason: 'no build yet', hash };
+  return { reason: readFileSync(hashFile, 'utf8').trim() === hash ? undefined : 'sources changed since the last build', hash };
+}
+
+/** Builds the dashboard (output to the `build` service log) and records `hash`, the sources it was built from. */
+export async function buildDashboard(logPath: string, hash: string, signal?: AbortSignal): Promise<void> {
   const log = openServiceLog('build', logPath);
-  const hash = sourceHash(APP);
   let result: RunResult;
   try {
     // `vite build` itself (what the app's build script runs), not through npm and a shell: a stop
