@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import ts from 'typescript';
 import { launchChromium } from '../local/chromium.ts';
+import { checkBuild } from '../local/stack/dashboard.ts';
 import { appDir, buildDashboard, startDashboard, waitFor, type DashboardStack } from '../app/tests/support/dashboard-stack.ts';
 import { ingestCandles, removeSymbol, syntheticCandles, type SeedCandle } from '../app/tests/support/market.ts';
 import { ensureChromium } from '../local/chromium.ts';
@@ -30,7 +31,7 @@ export async function benchChart(ctx: BenchContext): Promise<Metric[]> {
   if (!ensureChromium(ctx.log)) throw new LocalStackError('CHROMIUM_MISSING', 'chart bench: /usr/bin/chromium is needed (apt-get install -y chromium)', 2);
   const measuredTicks = ctx.quick ? 100 : 200;
   const loads = ctx.quick ? 3 : 5;
-  await buildDashboard();
+  if (checkBuild().reason) await buildDashboard();
   await ingestCandles(ctx.sql, SYMBOL, syntheticCandles(SERVED_CANDLES, Date.now(), 67_000, SEED), 'bench');
   const logs: string[] = [];
   const stack = await startDashboard({ databaseUrl: ctx.databaseUrl, log: (line) => logs.push(line) });

@@ -30,14 +30,17 @@ export function checkBuild(appDir = APP): BuildCheck {
   return { reason: readFileSync(hashFile, 'utf8').trim() === hash ? undefined : 'sources changed since the last build', hash };
 }
 
-/** Builds the dashboard (output to the `build` service log) and records `hash`, the sources it was built from. */
-export async function buildDashboard(logPath: string, hash: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Builds the dashboard (output to the `build` service log) and records `hash`, the sources it was
+ * built from; `env` is added to the build's environment.
+ */
+export async function buildDashboard(logPath: string, hash: string, signal?: AbortSignal, env: Record<string, string> = {}): Promise<void> {
   const log = openServiceLog('build', logPath);
   let result: RunResult;
   try {
     // `vite build` itself (what the app's build script runs), not through npm and a shell: a stop
     // while it builds must reach the process doing the work.
-    result = await runCommand(process.execPath, [join(projectRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: APP, quiet: true, signal });
+    result = await runCommand(process.execPath, [join(projectRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], { cwd: APP, env: { ...process.env, ...env }, quiet: true, signal });
     log.stream.write(result.output);
   } finally {
     await log.close();

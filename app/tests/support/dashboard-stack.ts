@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway } from '../../../local/gateway.ts';
+import { logFile } from '../../../local/paths.ts';
+import { buildDashboard as buildAppDashboard, checkBuild } from '../../../local/stack/dashboard.ts';
 import { signRoleKey } from '../../../local/keys.ts';
 import { freePort } from '../../../local/process.ts';
 import { startRealtime, type RealtimeServer } from '../../../local/realtime/server.ts';
@@ -29,16 +31,12 @@ export interface DashboardOptions {
   log: (line: string) => void;
 }
 
-/** `npm run build` in app/ (adapter-node output in app/build), with `env` added to the build's environment. */
+/**
+ * Builds the dashboard as npm start does (so the sources' hash is recorded and the next npm start
+ * does not build again), with `env` added to the build's environment.
+ */
 export function buildDashboard(env: Record<string, string> = {}): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('npm', ['run', 'build'], { cwd: appDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolvePromise() : reject(new Error(`npm run build in ${appDir} failed:\n${output}`))));
-  });
+  return buildAppDashboard(logFile('build'), checkBuild().hash, undefined, env);
 }
 
 /** Starts a gateway with the Realtime stand-in, then the built app against `databaseUrl`; resolves once it answers. */

@@ -60,10 +60,10 @@ async function runAndHandOff(deps: HandlerDeps, holder: string, lease: StreamLea
     summary = await deps.runSession({ holder, keepAlive: () => lease.claim(ttl) });
   } catch (error) {
     deps.log(`exchange-stream: ${holder}: failed: ${(error as Error).stack ?? error}`);
-    await lease.release();
     throw error;
+  } finally {
+    await lease.release();
   }
-  await lease.release();
   deps.log(`exchange-stream: ${holder}: ${JSON.stringify(summary)}`);
   if (summary.status === 'completed' && deps.handOff) {
     await deps.handOff(holder).catch((error: Error) => deps.log(`exchange-stream: ${holder}: hand-off failed: ${error.message}; the watchdog will restart the stream`));

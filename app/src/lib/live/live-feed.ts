@@ -156,7 +156,9 @@ function createReferenceRefresher(options: FeedOptions): { run(): void; stop(): 
     if (running) return void (again = true);
     running = true;
     try {
-      const [first] = await fetchMinutes(options.symbol, since, controller.signal, 1);
+      // get_candles with `since` reads the window [since, since + limit minutes): an hour's window
+      // finds the first stored minute after a missing one, as the server's own look-up does.
+      const [first] = await fetchMinutes(options.symbol, since, controller.signal, 60);
       options.market.setReference24h(first?.open ?? null);
       options.onQuoteChange();
     } catch (error) {

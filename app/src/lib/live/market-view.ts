@@ -58,8 +58,8 @@ export class MarketView {
   }
 
   /**
-   * Above 1m: where the 24 h reference minute starts now (the first minute at or after it is the
-   * reference, as the server reads it); null at 1m, which needs no fetch, or with no minute held.
+   * Above 1m: where the 24 h reference minute starts now (the first stored minute at or after it is
+   * the reference, as the server reads it); null at 1m, which needs no fetch, or with no minute held.
    */
   reference24hSince(): number | null {
     const last = this.lastMinuteTime();
