@@ -3,7 +3,6 @@
 // the unmodified supabase-js, subscribed last — times commit → callback while N−1 other subscribers
 // receive the same changes at 10 changes/s; then the stand-in's RSS with 10,000 idle subscribers,
 // and the authorization queries it ran per change.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +33,7 @@ export async function benchRealtime(ctx: BenchContext): Promise<Metric[]> {
       runs.set(subscribers, run);
       ctx.log(`realtime: ${subscribers} subscribers: probe p50 ${run.p50} ms, p99 ${run.p99} ms; ${run.perChange.toFixed(2)} authorization queries per change`);
     }
-    const rss = await measureIdleRss(target, listeningPid(port), ctx.quick ? 2_000 : 10_000);
+    const rss = await measureIdleRss(target, server.child.pid!, ctx.quick ? 2_000 : 10_000);
     ctx.log(`realtime: ${rss.connections} idle subscribers: stand-in RSS ${rss.mib.toFixed(0)} MiB`);
     return [
       { name: 'realtime_p99_ms_1', value: runs.get(1)!.p99, unit: 'ms' },
@@ -104,13 +103,6 @@ async function writeChanges(ctx: BenchContext, count: number, first = 0): Promis
 async function realtimeStats(target: Target): Promise<{ changes: number; authQueries: number }> {
   const health = (await (await fetch(`${target.httpUrl}/health`)).json()) as { services?: { realtime?: { changes?: number; authorizerQueries?: number } } };
   return { changes: health.services?.realtime?.changes ?? 0, authQueries: health.services?.realtime?.authorizerQueries ?? 0 };
-}
-
-function listeningPid(port: number): number {
-  const out = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' }).stdout;
-  const pid = Number(out.match(/pid=(\d+)/)?.[1]);
-  if (!pid) throw new Error(`realtime bench: no process found listening on port ${port}`);
-  return pid;
 }
 
 function readRssMib(pid: number): number {

@@ -51,7 +51,7 @@ export async function isRealSupabase(sql: postgres.Sql): Promise<boolean> {
 }
 
 /** Applies pending migrations with `supabase db push --db-url`; says how many it applied. */
-export async function migrateDatabase(url: string, signal?: AbortSignal): Promise<string> {
+async function migrateDatabase(url: string, signal?: AbortSignal): Promise<string> {
   const cli = join(projectRoot, 'node_modules', '.bin', 'supabase');
   const result = await runCommand(cli, ['db', 'push', '--db-url', cliUrl(url), '--include-all', '--yes'], {
     cwd: projectRoot,

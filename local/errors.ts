@@ -22,3 +22,8 @@ export function reportError(error: unknown): number {
   console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return 1;
 }
+
+/** An error's message, or the thrown value as text when it is not an Error. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

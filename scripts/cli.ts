@@ -27,6 +27,15 @@ export function runMain(main: () => Promise<void>): void {
   );
 }
 
+/** Resolves with the first SIGINT or SIGTERM: a script serving until it is stopped. */
+export function untilStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    // on, not once: Ctrl-C under npm delivers SIGINT twice (the group, then run.mjs forwarding it).
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
+  });
+}
+
 /** Exits 2 with usage unless every name is one of `allowed` (scenarios, suites...). */
 export function requireKnown(names: string[], allowed: readonly string[], what: string, usage: string): void {
   const unknown = names.find((name) => !allowed.includes(name));

@@ -3,7 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { startExchangeSimulator, type SimulatorOptions } from '../local/exchange/simulator.ts';
 import { klineStreamName } from '../local/exchange/stream-path.ts';
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, runMain, untilStopSignal } from './cli.ts';
 
 const USAGE = `usage: npm run exchange -- [--replay <csv>] [--symbol S] [--symbols A,B] [--speed N] [--seed N] [--port N]
 
@@ -35,11 +35,7 @@ runMain(async () => {
   const streams = simulator.symbols.map(klineStreamName).join('/');
   const source = options.replay ? `replay of ${options.replay.csvPath}` : 'synthetic';
   console.log(`exchange: listening on ${simulator.httpUrl} (ws ${simulator.wsUrl}/stream?streams=${streams}; ${source} ${simulator.symbols.join(',')}, speed ${options.speed ?? 1})`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    // on, not once: Ctrl-C under npm delivers SIGINT twice (the group, then run.mjs forwarding it).
-    process.on('SIGINT', resolve);
-    process.on('SIGTERM', resolve);
-  });
+  const signal = await untilStopSignal();
   console.error(`exchange: ${signal}, closing`);
   await simulator.close();
 });

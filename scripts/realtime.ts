@@ -7,7 +7,7 @@ import { startGateway } from '../local/gateway.ts';
 import { ensureLocalKeys } from '../local/keys.ts';
 import { startRealtime, type RealtimeServer } from '../local/realtime/server.ts';
 import { localDatabaseUrl, PORT_VARIABLES, stackPorts } from '../local/stack-config.ts';
-import { parseCli, runMain } from './cli.ts';
+import { parseCli, runMain, untilStopSignal } from './cli.ts';
 
 const USAGE = `usage: npm run realtime -- [--port N]
 
@@ -35,11 +35,7 @@ runMain(async () => {
     throw new LocalStackError('REALTIME_DATABASE_UNAVAILABLE', `could not stream changes from ${redact(databaseUrl)}: ${(error as Error).message}; start it with npm run db:up or set DATABASE_URL`);
   });
   console.log(`realtime: listening on ${gateway.url.replace('http', 'ws')}/realtime/v1/websocket (changes from ${redact(databaseUrl)})`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    // on, not once: Ctrl-C under npm delivers SIGINT twice (the group, then run.mjs forwarding it).
-    process.on('SIGINT', resolve);
-    process.on('SIGTERM', resolve);
-  });
+  const signal = await untilStopSignal();
   console.error(`realtime: ${signal}, closing`);
   await realtime.stop();
   await gateway.close();

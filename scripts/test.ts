@@ -1,7 +1,7 @@
 // npm test — every suite against a throwaway cluster: typecheck, pgTAP (pg_prove over
 // supabase/tests), the TypeScript suites (vitest), the dashboard's, then npm start itself on a fresh
 // clone. Ends with one line "tests: N passed, N failed, N skipped".
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareDatabase } from '../local/database.ts';
@@ -9,6 +9,7 @@ import { LocalStackError } from '../local/errors.ts';
 import { projectRoot, stateDir } from '../local/paths.ts';
 import { startEphemeralCluster, type EphemeralCluster } from '../local/postgres/ephemeral-cluster.ts';
 import { ensureChromium } from '../local/chromium.ts';
+import { denoBinary, functionNames } from '../local/functions/host.ts';
 import { ensurePostgres } from '../local/postgres/packages.ts';
 import { runCommand } from '../local/process.ts';
 import { countDenoTest, countPgProve } from '../local/test-tally.ts';
@@ -67,20 +68,15 @@ async function runTypecheck(): Promise<Tally> {
 /** The Edge Functions under real Deno: type-checked as Deno sees them, then their own `deno test`s. */
 async function runDenoTests(): Promise<Tally> {
   console.log('\n== Edge Functions (deno check, deno test)');
-  const deno = join(projectRoot, 'node_modules', '.bin', 'deno');
-  const config = join(projectRoot, 'supabase', 'functions', 'deno.json');
+  const deno = denoBinary();
+  const functions = join(projectRoot, 'supabase', 'functions');
+  const config = join(functions, 'deno.json');
   const env = { ...process.env, DENO_DIR: join(stateDir(), 'deno'), NO_COLOR: '1' };
-  const check = await runCommand(deno, ['check', '--config', config, ...functionEntryPoints()], { cwd: projectRoot, env });
+  const entryPoints = functionNames(functions).map((name) => join(functions, name, 'index.ts'));
+  const check = await runCommand(deno, ['check', '--config', config, ...entryPoints], { cwd: projectRoot, env });
   const test = await runCommand(deno, ['test', '--config', config, join(projectRoot, 'supabase', 'functions')], { cwd: projectRoot, env });
   const counts = countDenoTest(test.output, test.status);
   return { suite: 'deno', passed: counts.passed + (check.status === 0 ? 1 : 0), failed: counts.failed + (check.status === 0 ? 0 : 1), skipped: counts.skipped };
-}
-
-function functionEntryPoints(): string[] {
-  const root = join(projectRoot, 'supabase', 'functions');
-  return readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('_') && existsSync(join(root, entry.name, 'index.ts')))
-    .map((entry) => join(root, entry.name, 'index.ts'));
 }
 
 async function runPgTap(url: string): Promise<Tally> {

@@ -20,7 +20,6 @@ export interface FunctionsHostOptions {
   isShuttingDown?: () => boolean;
   /** Called with the host as soon as its processes are spawned, before they are ready: a shutdown meanwhile must stop them. */
   onSpawned?: (host: FunctionsHost) => void;
-  functionsDir?: string;
 }
 
 export interface FunctionsHost {
@@ -37,7 +36,7 @@ interface Served {
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions): Promise<FunctionsHost> {
-  const dir = options.functionsDir ?? join(projectRoot, 'supabase', 'functions');
+  const dir = join(projectRoot, 'supabase', 'functions');
   const report = options.onUnexpectedExit ??
     ((exit: ChildExit) => options.log(`functions: ${exit.name} exited (${exit.signal ?? `code ${exit.code}`}); restarting in ${exit.restartInMs} ms (log: ${exit.logPath})`));
   const served = new Map<string, Served>();
@@ -75,7 +74,8 @@ export function functionNames(dir: string): string[] {
     .sort();
 }
 
-function denoBinary(): string {
+/** The Deno installed from npm (node_modules/.bin/deno). */
+export function denoBinary(): string {
   return join(projectRoot, 'node_modules', '.bin', 'deno');
 }
 

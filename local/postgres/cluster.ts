@@ -54,11 +54,11 @@ export function stopCluster(install: PostgresInstall, spec: ClusterSpec): boolea
   return true;
 }
 
-export function clusterUrl(spec: ClusterSpec): string {
+function clusterUrl(spec: ClusterSpec): string {
   return `postgresql://postgres:${encodeURIComponent(spec.password)}@127.0.0.1:${spec.port}/postgres`;
 }
 
-export function isRunning(install: PostgresInstall, spec: ClusterSpec): boolean {
+function isRunning(install: PostgresInstall, spec: ClusterSpec): boolean {
   if (!existsSync(join(dataDir(spec), 'postmaster.pid'))) return false;
   // pg_ctl status: 0 running, 3 not running, 4 no accessible data directory.
   return runServerBinary(install, 'pg_ctl', ['-D', dataDir(spec), 'status']).status === 0;

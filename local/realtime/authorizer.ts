@@ -2,6 +2,7 @@
 // Supabase Realtime does: once per change per distinct role, never once per subscriber.
 import postgres from 'postgres';
 import type { RowChange } from './change-source.ts';
+import { quoteIdent } from './sql-quote.ts';
 
 /** The JWT's role claim and all its claims. */
 export interface Viewer {
@@ -181,8 +182,4 @@ function onceEach(log: (line: string) => void): (line: string) => void {
     said.add(line);
     log(line);
   };
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
 }

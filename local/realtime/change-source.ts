@@ -4,9 +4,10 @@ import type { Duplex } from 'node:stream';
 import postgres from 'postgres';
 import { backoffDelay, type BackoffOptions } from '../../supabase/functions/_shared/backoff.ts';
 import { redact } from '../database.ts';
-import { LocalStackError } from '../errors.ts';
+import { LocalStackError, messageOf } from '../errors.ts';
 import { Catalog } from './pg-catalog.ts';
 import { PgOutputDecoder } from './pgoutput.ts';
+import { quoteIdent, quoteLiteral } from './sql-quote.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -229,16 +230,4 @@ async function endSession(session: Session): Promise<void> {
     });
   }
   await session.sql.end({ timeout: 0 }).catch(() => undefined);
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -81,7 +81,7 @@ function authorize(authorizer: Authorizer, change: RowChange, viewers: Viewer[])
 }
 
 /** Evaluates each distinct binding once, and keeps the groups with at least one matching id. */
-export function planDeliveries(change: RowChange, groups: readonly ChangeGroup[]): Delivery[] {
+function planDeliveries(change: RowChange, groups: readonly ChangeGroup[]): Delivery[] {
   const verdicts = new Map<number, boolean>();
   const row = filteredRow(change);
   const deliveries: Delivery[] = [];
@@ -98,7 +98,7 @@ export function planDeliveries(change: RowChange, groups: readonly ChangeGroup[]
   return deliveries;
 }
 
-export function bindingMatches(binding: Binding, change: RowChange, row: RowChange['record']): boolean {
+function bindingMatches(binding: Binding, change: RowChange, row: RowChange['record']): boolean {
   return (binding.event === '*' || binding.event === change.type) &&
     binding.schema === change.schema &&
     (binding.table === '*' || binding.table === change.table) &&

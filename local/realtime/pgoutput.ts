@@ -1,7 +1,7 @@
 // pgoutput (logical replication protocol 1) decoding: Begin/Commit/Relation/Insert/Update/Delete
 // messages, in order, into RowChange objects with values converted once per change.
 import type { Duplex } from 'node:stream';
-import { LocalStackError } from '../errors.ts';
+import { LocalStackError, messageOf } from '../errors.ts';
 import type { JsonValue, RowChange } from './change-source.ts';
 import type { Catalog, Converter } from './pg-catalog.ts';
 
@@ -245,8 +245,4 @@ class Reader {
 
 function maxLsn(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

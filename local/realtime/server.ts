@@ -68,7 +68,7 @@ export interface RealtimeServer {
   stats(): RealtimeStats;
 }
 
-export const DEFAULT_LIMITS: RealtimeLimits = {
+const DEFAULT_LIMITS: RealtimeLimits = {
   joinsPerWindow: 100,
   joinWindowMs: 10_000,
   maxChannelsPerSocket: 100,

@@ -61,7 +61,7 @@ export function watchCluster(
 }
 
 /** Whether the process named on the first line of data/postmaster.pid is alive. */
-export function isPostmasterAlive(spec: ClusterSpec): boolean {
+function isPostmasterAlive(spec: ClusterSpec): boolean {
   try {
     const pid = Number(readFileSync(join(spec.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(pid, 0);

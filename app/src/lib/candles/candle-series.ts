@@ -101,7 +101,6 @@ export class CandleSeries {
     return { kind: 'replaced', index };
   }
 
-  /** Drops the oldest candles once the series is a slack past its bound; returns how many. */
   /**
    * Stores a candle whatever its event time: for series whose candles are derived (folded buckets),
    * where the folder has already decided per minute what is newer.
@@ -113,6 +112,7 @@ export class CandleSeries {
     return { kind: 'replaced', index };
   }
 
+  /** Drops the oldest candles once the series is a slack past its bound; returns how many. */
   #trim(): number {
     const slack = Math.max(1, Math.floor(this.maxLength / 10));
     if (this.#candles.length <= this.maxLength + slack) return 0;

@@ -33,8 +33,6 @@ interface Layer {
 
 /** What the chart exposes to the page. */
 export interface CandleChart {
-  /** Draws another series (a new interval or symbol), showing its latest bars. */
-  setSeries(series: CandleSeries): void;
   /** Records a merge into the series; the chart redraws once in the next animation frame. */
   noteChange(outcome: MergeOutcome): void;
   panBy(bars: number): void;
@@ -78,11 +76,6 @@ class ChartView implements CandleChart {
     this.#theme = theme;
     candleDrawings.set(canvas, { theme: () => this.#theme, drawn: (count) => this.#headCount(count) });
     this.#chart = new Chart(canvas, this.#config());
-    this.follow();
-  }
-
-  setSeries(series: CandleSeries): void {
-    this.#series = series;
     this.follow();
   }
 
