@@ -22,9 +22,12 @@ describe('openServiceLog', () => {
 
   it('ignores a write after close instead of crashing the process', async () => {
     const log = openServiceLog('late', join(folder(), 'late.log'));
+    log.write('first words');
     await log.close();
-    log.write('a child\'s last words');
+    // Without the stream's error handler this write would raise an uncaught error and fail the run.
+    expect(() => log.write('a child\'s last words')).not.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(readFileSync(log.path, 'utf8')).toMatch(/ first words\n$/);
   });
 });
 
