@@ -1,7 +1,7 @@
 // Child processes for scripts: run a command to completion (async, so signal handlers still run),
 // capturing its output while echoing it; stop a child; find free ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { LocalStackError } from './errors.ts';
 
 export interface RunResult {
@@ -37,6 +37,35 @@ export function runCommand(
     child.once('close', (status, signal) => {
       if (aborted) reject(aborted);
       else resolve({ status, signal, output: Buffer.concat(chunks).toString('utf8') });
+    });
+  });
+}
+
+/** Asks `probe` every intervalMs until it answers true (→ true) or timeoutMs has passed (→ false). */
+export async function pollUntil(probe: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Resolves true once something accepts connections on 127.0.0.1:port, false after timeoutMs. */
+export function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
+  return pollUntil(() => accepts(port), timeoutMs);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
     });
   });
 }

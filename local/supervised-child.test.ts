@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from './exchange/test-client.ts';
-import { waitForPort } from './functions/host.ts';
-import { freePort } from './process.ts';
+import { freePort, waitForPort } from './process.ts';
 import { superviseChild, type ChildExit, type SupervisedChild } from './supervised-child.ts';
 
 const SERVER = `require('node:http').createServer((q, r) => r.end('ok'))

@@ -2,10 +2,9 @@
 // a private port, with the environment the Edge Runtime provides. A function that dies is reported
 // and restarted with backoff; the gateway proxies /functions/v1/<name> to it.
 import { existsSync, readdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../paths.ts';
-import { freePort } from '../process.ts';
+import { freePort, waitForPort } from '../process.ts';
 import { superviseChild, type ChildExit, type ChildState, type SupervisedChild } from '../supervised-child.ts';
 
 export interface FunctionsHostOptions {
@@ -82,24 +81,4 @@ export function denoBinary(): string {
 function denoArgs(dir: string, name: string): string[] {
   // Edge Functions reach the network and read their env; nothing else, as on the hosted runtime.
   return ['run', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', '--config', join(dir, 'deno.json'), join(dir, name, 'index.ts')];
-}
-
-/** Resolves true once something accepts connections on 127.0.0.1:port, false after timeoutMs. */
-export function waitForPort(port: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve) => {
-    const attempt = () => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) resolve(false);
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
 }

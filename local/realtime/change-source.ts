@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import { backoffDelay, type BackoffOptions } from '../../supabase/functions/_shared/backoff.ts';
 import { redact } from '../database.ts';
 import { LocalStackError, messageOf } from '../errors.ts';
+import { pollUntil } from '../process.ts';
 import { Catalog } from './pg-catalog.ts';
 import { PgOutputDecoder } from './pgoutput.ts';
 import { quoteIdent, quoteLiteral } from './sql-quote.ts';
@@ -207,13 +208,8 @@ class ReplicationFeed {
 
   /** A temporary slot goes when its walsender exits, a moment after the connection closes. */
   private async waitForSlotGone(slot: string): Promise<void> {
-    const deadline = Date.now() + STOP_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const rows = await this.meta`select 1 from pg_replication_slots where slot_name = ${slot}`.catch(() => []);
-      if (rows.length === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    this.options.log(`change source: slot ${slot} still exists ${STOP_TIMEOUT_MS} ms after stop`);
+    const gone = () => this.meta`select 1 from pg_replication_slots where slot_name = ${slot}`.then((rows) => rows.length === 0, () => true);
+    if (!(await pollUntil(gone, STOP_TIMEOUT_MS, 20))) this.options.log(`change source: slot ${slot} still exists ${STOP_TIMEOUT_MS} ms after stop`);
   }
 }
 

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join, relative } from 'node:path';
 import { LocalStackError } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
-import { runCommand, type RunResult } from '../process.ts';
+import { pollUntil, runCommand, type RunResult } from '../process.ts';
 import { describeTail, openServiceLog, tailLines } from '../service-log.ts';
 import { superviseChild, type ChildExit, type SupervisedChild } from '../supervised-child.ts';
 
@@ -101,11 +101,6 @@ function filesUnder(path: string): string[] {
     .flatMap((entry) => filesUnder(join(path, entry.name)));
 }
 
-async function waitForPage(url: string, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
+function waitForPage(url: string, timeoutMs: number): Promise<boolean> {
+  return pollUntil(() => fetch(url, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false), timeoutMs);
 }
