@@ -29,51 +29,45 @@ const RETRY_MS = 1_000;
 export function createBindingChecker(options: { databaseUrl: string; log: (line: string) => void }): BindingChecker {
   const sql = postgres(options.databaseUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
   // Each table's look-up is cached: a burst of joins on one table costs one query. A known answer
-  // older than 10 s is still used while a fresh one is fetched, so joins rarely wait on a query.
-  type Entry = { columns: Promise<TableColumns>; at: number; settled?: { columns: TableColumns } };
+  // past its expiry is still used while a fresh one is fetched, so joins rarely wait on a query.
+  type Entry = { columns: Promise<TableColumns>; expiresAt: number; settled?: { columns: TableColumns } };
   const cache = new Map<string, Entry>();
-  const refresh = (schema: string, table: string): Entry => {
+  /** The table's entry, with a new look-up started when the cached one has expired. */
+  const entryFor = (schema: string, table: string): Entry => {
     const key = `${schema}.${table}`;
-    const previous = cache.get(key);
-    const entry: Entry = { columns: readColumns(sql, schema, table), at: Date.now(), ...(previous?.settled ? { settled: previous.settled } : {}) };
+    const cached = cache.get(key);
+    if (cached && Date.now() < cached.expiresAt) return cached;
+    const entry: Entry = { columns: readColumns(sql, schema, table), expiresAt: Date.now() + CACHE_MS, ...(cached?.settled ? { settled: cached.settled } : {}) };
     cache.set(key, entry);
     entry.columns.then(
       (columns) => (entry.settled = { columns }),
-      // A failed look-up is not remembered (a known answer stays): the next join asks again.
       () => {
-        if (cache.get(key) !== entry) return;
-        // Keep the known answer, and try again in a second rather than on every join.
-        if (entry.settled) cache.set(key, { columns: Promise.resolve(entry.settled.columns), at: Date.now() - CACHE_MS + RETRY_MS, settled: entry.settled });
-        else cache.delete(key);
+        // A failed look-up keeps a known answer and is retried in a second; without one, at the next join.
+        if (entry.settled) entry.columns = Promise.resolve(entry.settled.columns);
+        entry.expiresAt = entry.settled ? Date.now() + RETRY_MS : 0;
       },
     );
     return entry;
   };
-  const lookup: ColumnLookup = (schema, table) => {
-    const hit = cache.get(`${schema}.${table}`);
-    return hit && Date.now() - hit.at < CACHE_MS ? hit.columns : refresh(schema, table).columns;
-  };
   return {
     // The database being unreachable is not the subscriber's fault: the join stands, as it would
     // have before this check existed, and the failure is logged.
-    check: (bindings) => checkBindings(bindings, lookup).catch((error: Error) => {
+    check: (bindings) => checkBindings(bindings, (schema, table) => entryFor(schema, table).columns).catch((error: Error) => {
       options.log(`realtime: could not check postgres_changes bindings: ${error.message}`);
       return null;
     }),
     prefetch: async () => {
       const tables = await sql<{ schema: string; table: string }[]>`
         select schemaname as schema, tablename as table from pg_catalog.pg_publication_tables where pubname = 'supabase_realtime'`;
-      await Promise.all(tables.map(({ schema, table }) => refresh(schema, table).columns));
+      await Promise.all(tables.map(({ schema, table }) => entryFor(schema, table).columns));
     },
     checkKnown: (bindings) => {
       const known = new Map<string, TableColumns>();
       for (const binding of bindings) {
         if (binding.table === '*') continue;
-        const key = `${binding.schema}.${binding.table}`;
-        const hit = cache.get(key);
-        if (!hit?.settled) return undefined;
-        if (Date.now() - hit.at >= CACHE_MS) refresh(binding.schema, binding.table);
-        known.set(key, hit.settled.columns);
+        const settled = entryFor(binding.schema, binding.table).settled;
+        if (!settled) return undefined;
+        known.set(`${binding.schema}.${binding.table}`, settled.columns);
       }
       return firstRefusal(bindings, (schema, table) => known.get(`${schema}.${table}`));
     },
